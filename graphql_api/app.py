@@ -1,0 +1,57 @@
+"""`create_app`: the one Starlette app both Lambda and the local server run."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from graphql_api.config import Settings
+from graphql_api.gql.http import GraphQLEndpoint
+from graphql_api.service import TodoService
+
+logger = logging.getLogger("graphql_api.app")
+
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def create_app(service: TodoService, settings: Settings) -> Starlette:
+    graphql = GraphQLEndpoint(service, max_body_bytes=settings.max_body_bytes)
+    return Starlette(
+        routes=[Route("/graphql", graphql.__call__, methods=["GET", "POST"], name="graphql")],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["*"],
+                max_age=600,
+            )
+        ],
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+    return JSONResponse(
+        {"errors": [{"message": exc.detail, "extensions": {"code": code}}]},
+        exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(
+        {"errors": [{"message": "Internal server error.",
+                     "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]},
+        500,
+    )

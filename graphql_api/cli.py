@@ -1,0 +1,123 @@
+"""The `todo-api` command: the local server (with an embedded DynamoDB), tables, the schema."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from graphql_api.compose import build_app, dynamodb_client
+from graphql_api.config import ConfigError, Settings
+from graphql_api.repository.table import create_table
+
+logger = logging.getLogger("graphql_api.cli")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        logger.error("todo-api: %s", exc)
+        return 2
+    if args.command == "export-schema":
+        return _export_schema(args.output)
+    if args.dynamodb_endpoint:
+        settings = dataclasses.replace(settings, dynamodb_endpoint=args.dynamodb_endpoint)
+    if args.command == "create-table":
+        return _create_table(settings, local_credentials=False)
+    return _serve(settings, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="todo-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the API locally with GraphiQL")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--dynamodb-endpoint",
+        metavar="URL",
+        help="use this DynamoDB (DynamoDB Local, LocalStack, a region's endpoint) instead of "
+        "starting an embedded one",
+    )
+    serve.add_argument(
+        "--create-table",
+        action="store_true",
+        help="with --dynamodb-endpoint: create the table if it does not exist",
+    )
+    table = commands.add_parser("create-table", help="create the table where settings point")
+    table.add_argument("--dynamodb-endpoint", metavar="URL")
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.add_argument("--output", metavar="FILE", help="write it to FILE instead")
+    return parser
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn  # a local-only dependency, kept out of the Lambda import path
+
+    with _dynamodb(settings, create=args.create_table) as (settings, local):
+        app = build_app(settings, dynamodb_client(settings, local_credentials=local))
+        logger.info("GraphiQL: http://%s:%d/graphql", args.host, args.port)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+@contextmanager
+def _dynamodb(settings: Settings, *, create: bool) -> Iterator[tuple[Settings, bool]]:
+    """The settings to serve with, and whether they point at an embedded DynamoDB."""
+    if settings.dynamodb_endpoint:
+        if create:
+            _create_table(settings, local_credentials=False)
+        logger.info("DynamoDB at %s, table %r", settings.dynamodb_endpoint, settings.table_name)
+        yield settings, False
+        return
+    with _embedded_dynamodb() as endpoint:
+        settings = dataclasses.replace(settings, dynamodb_endpoint=endpoint)
+        _create_table(settings, local_credentials=True)
+        logger.info(
+            "Embedded DynamoDB (moto, in memory: data ends with the server) at %s", endpoint
+        )
+        yield settings, True
+
+
+@contextmanager
+def _embedded_dynamodb() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer  # local-only, like uvicorn
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per DynamoDB call
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def _create_table(settings: Settings, *, local_credentials: bool) -> int:
+    client = dynamodb_client(settings, local_credentials=local_credentials)
+    created = create_table(client, settings.table_name)
+    logger.info("Table %r %s", settings.table_name, "created" if created else "already exists")
+    return 0
+
+
+def _export_schema(output: str | None) -> int:
+    from graphql_api.gql.schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as file:
+            file.write(sdl)
+    else:
+        sys.stdout.write(sdl)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

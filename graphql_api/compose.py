@@ -1,0 +1,46 @@
+"""Wiring shared by the composition roots (the Lambda handler and the CLI)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from graphql_api.app import create_app
+from graphql_api.config import Settings
+from graphql_api.repository.dynamodb import DynamoDBTodoRepository
+from graphql_api.service import PageSizes, TodoService
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from starlette.applications import Starlette
+
+
+def dynamodb_client(settings: Settings, *, local_credentials: bool = False) -> DynamoDBClient:
+    """A client whose worst case (timeouts × attempts) ends well inside the function timeout.
+
+    `local_credentials` signs with placeholder keys, which an embedded DynamoDB accepts, so a
+    machine with no AWS account configured can still run the service.
+    """
+    config = Config(
+        connect_timeout=settings.dynamodb_connect_timeout,
+        read_timeout=settings.dynamodb_read_timeout,
+        retries={"mode": "standard", "total_max_attempts": settings.dynamodb_max_attempts},
+    )
+    keys = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    return boto3.client(
+        "dynamodb",
+        region_name=settings.region,
+        endpoint_url=settings.dynamodb_endpoint,
+        config=config,
+        **(keys if local_credentials else {}),
+    )
+
+
+def build_app(settings: Settings, client: DynamoDBClient) -> Starlette:
+    repository = DynamoDBTodoRepository(
+        client, settings.table_name, max_examined=settings.max_examined
+    )
+    page_sizes = PageSizes(settings.page_size_default, settings.page_size_max)
+    return create_app(TodoService(repository, page_sizes=page_sizes), settings)

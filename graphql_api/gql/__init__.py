@@ -1,0 +1,1 @@
+"""The GraphQL door: Strawberry schema, context and the GraphQL-over-HTTP endpoint."""

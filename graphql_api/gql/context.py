@@ -1,0 +1,30 @@
+"""The per-request context every resolver gets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from graphql_api.model import Todo
+from graphql_api.service import TodoService
+
+
+@dataclass
+class Context:
+    service: TodoService
+    todo_loader: DataLoader[str, Todo | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # One loader per request: it batches the request's `todo(id:)` lookups into one
+        # BatchGetItem and caches only for this request.
+        self.todo_loader = DataLoader(load_fn=self._load_todos)
+
+    async def _load_todos(self, todo_ids: Sequence[str]) -> list[Todo | None]:
+        return await asyncio.to_thread(self.service.get_many, todo_ids)
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,76 @@
+"""Error codes on every entry of a response's `errors`, and masking of unexpected ones.
+
+Request errors (a document that does not parse or validate, variables that do not fit) and
+unusable query arguments carry a code; an exception nobody expected becomes
+"Internal server error." with code INTERNAL_SERVER_ERROR, and its detail goes to the log only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import PreExecutionError
+
+from graphql_api.errors import InvalidQuery
+
+logger = logging.getLogger("graphql_api.gql")
+
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+
+
+def bad_user_input(error: InvalidQuery) -> GraphQLError:
+    return GraphQLError(
+        str(error), extensions={"code": BAD_USER_INPUT, "argument": error.argument}
+    )
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """A resolver raised something other than a deliberate GraphQLError."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        if is_unexpected(error):
+            logger.error(
+                "unexpected error resolving %s",
+                ".".join(map(str, error.path or ())),
+                exc_info=error.original_error,
+            )
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        request_error = isinstance(result, PreExecutionError)
+        result.errors = [_coded(error, request_error=request_error) for error in result.errors]
+
+
+def _coded(error: GraphQLError, *, request_error: bool) -> GraphQLError:
+    if is_unexpected(error):
+        return GraphQLError(
+            "Internal server error.",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": INTERNAL_SERVER_ERROR},
+        )
+    if error.extensions and "code" in error.extensions:
+        return error
+    if isinstance(error, GraphQLSyntaxError):
+        code = GRAPHQL_PARSE_FAILED
+    elif request_error:
+        code = GRAPHQL_VALIDATION_FAILED
+    else:  # raised before execution began: variables that do not fit their types
+        code = BAD_USER_INPUT
+    error.extensions = {**(error.extensions or {}), "code": code}
+    return error

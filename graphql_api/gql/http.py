@@ -1,0 +1,220 @@
+"""`/graphql` over HTTP, following the GraphQL-over-HTTP specification.
+
+Strawberry's own ASGI view answers 400 for an unsupported content type, always 200 for
+documents that fail to parse or validate, and knows no `application/graphql-response+json`;
+this endpoint keeps Strawberry's execution (schema, caches, extensions) and its GraphiQL page,
+and does the HTTP part as the specification says.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.execution import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from graphql_api.gql.context import Context
+from graphql_api.gql.schema import schema
+from graphql_api.service import TodoService
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+_GET_OPERATIONS = frozenset({OperationType.QUERY})
+_POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
+class HTTPError(Exception):
+    """A request refused before execution: status, stable code, message, extra headers."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.headers = dict(headers or {})
+
+
+class GraphQLEndpoint:
+    """The Starlette endpoint for `/graphql`, routed for GET and POST."""
+
+    def __init__(self, service: TodoService, *, max_body_bytes: int) -> None:
+        self._service = service
+        self._max_body_bytes = max_body_bytes
+        self._graphiql = get_graphql_ide_html("graphiql")
+
+    async def __call__(self, request: Request) -> Response:
+        media_type = JSON
+        try:
+            media_type = _negotiate(request.headers.get("accept"))
+            if _wants_graphiql(request):
+                return HTMLResponse(self._graphiql)
+            params, allowed = await self._read(request)
+            result = await self._execute(params, allowed)
+        except HTTPError as exc:
+            body = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
+            return _json(body, exc.status, media_type, exc.headers)
+        return _json(*_body_and_status(result, media_type), media_type)
+
+    async def _read(self, request: Request) -> tuple[dict[str, Any], frozenset[OperationType]]:
+        if request.method == "GET":
+            return _params_from_query_string(request.query_params), _GET_OPERATIONS
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != JSON:
+            raise HTTPError(
+                415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json."
+            )
+        body = await read_body(request, self._max_body_bytes)
+        try:
+            params = json.loads(body)
+        except ValueError:
+            raise HTTPError(400, "BAD_REQUEST", "The body is not valid JSON.") from None
+        return params, _POST_OPERATIONS
+
+    async def _execute(
+        self, params: object, allowed: frozenset[OperationType]
+    ) -> ExecutionResult:
+        query, variables, operation_name, extensions = _checked(params)
+        try:
+            return await schema.execute(
+                query,
+                variable_values=variables,
+                context_value=Context(self._service),
+                operation_name=operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            raise HTTPError(
+                405, "METHOD_NOT_ALLOWED", "Mutations must be sent with POST.", {"Allow": "POST"}
+            ) from exc
+        except CannotGetOperationTypeError as exc:
+            raise HTTPError(400, "BAD_REQUEST", exc.as_http_error_reason()) from exc
+        except MissingQueryError as exc:
+            raise HTTPError(400, "BAD_REQUEST", "The request has no query.") from exc
+
+
+class BodyTooLarge(HTTPError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, "PAYLOAD_TOO_LARGE", f"The body is over {limit} bytes.")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it is known to be over `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _wants_graphiql(request: Request) -> bool:
+    return (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+def _negotiate(accept: str | None) -> str:
+    """The response media type for an Accept header; 406 when it allows neither JSON type."""
+    if not accept:
+        return JSON
+    ranked: dict[str, float] = {}
+    for part in accept.split(","):
+        media_range, _, rest = part.partition(";")
+        quality = 1.0
+        for parameter in rest.split(";"):
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                quality = _quality(value)
+        ranked[media_range.strip().lower()] = quality
+    graphql = ranked.get(GRAPHQL_RESPONSE, 0.0)
+    # A wildcard alone gets application/json: what older clients that send */* expect.
+    json_ = max(ranked.get(JSON, 0.0), ranked.get("application/*", 0.0), ranked.get("*/*", 0.0))
+    if graphql == json_ == 0.0:
+        if "text/html" in ranked:  # a browser, shown a JSON error rather than nothing
+            return JSON
+        raise HTTPError(
+            406, "NOT_ACCEPTABLE", f"Accept {GRAPHQL_RESPONSE} or {JSON} to get an answer."
+        )
+    return GRAPHQL_RESPONSE if graphql >= json_ else JSON
+
+
+def _quality(value: str) -> float:
+    try:
+        return min(max(float(value), 0.0), 1.0)
+    except ValueError:
+        return 1.0
+
+
+def _params_from_query_string(query_params: Mapping[str, str]) -> dict[str, Any]:
+    params: dict[str, Any] = dict(query_params)
+    for name in ("variables", "extensions"):
+        if params.get(name):
+            try:
+                params[name] = json.loads(params[name])
+            except ValueError:
+                raise HTTPError(400, "BAD_REQUEST", f"{name} is not valid JSON.") from None
+    return params
+
+
+def _checked(
+    params: object,
+) -> tuple[str, dict[str, Any] | None, str | None, dict[str, Any] | None]:
+    if not isinstance(params, dict):
+        raise HTTPError(400, "BAD_REQUEST", "The body must be a JSON object.")
+    query = params.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise HTTPError(400, "BAD_REQUEST", "query must be a non-empty string.")
+    _expect(params, "variables", dict)
+    _expect(params, "operationName", str)
+    _expect(params, "extensions", dict)
+    return query, params.get("variables"), params.get("operationName"), params.get("extensions")
+
+
+def _expect(params: dict[str, Any], name: str, kind: type) -> None:
+    value = params.get(name)
+    if value is not None and not isinstance(value, kind):
+        noun = "an object" if kind is dict else "a string"
+        raise HTTPError(400, "BAD_REQUEST", f"{name} must be {noun} when given.")
+
+
+def _body_and_status(result: ExecutionResult, media_type: str) -> tuple[dict[str, Any], int]:
+    body: dict[str, Any] = {}
+    request_error = result.data is None and any(not e.path for e in result.errors or ())
+    if not request_error:
+        body["data"] = result.data
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    if result.extensions:
+        body["extensions"] = result.extensions
+    # application/json keeps 200 for every executed request, as older clients expect; the
+    # newer media type tells a request that never reached execution by its status.
+    status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
+    return body, status
+
+
+_dumps: Callable[[object], str] = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":")
+).encode
+
+
+def _json(
+    body: object, status: int, media_type: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        _dumps(body), status, headers=dict(headers or {}), media_type=media_type
+    )

@@ -1,0 +1,152 @@
+"""Queries, mutations and the `schema` object (exported to `schema.graphql`)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.types.execution import ExecutionContext
+
+from graphql_api import errors
+from graphql_api.gql.context import Info
+from graphql_api.gql.errors import ErrorCodes, bad_user_input, log_unexpected
+from graphql_api.gql.types import (
+    CreateTodoInput,
+    CreateTodoResult,
+    DeleteTodoInput,
+    DeleteTodoResult,
+    TodoConnection,
+    TodoNotFoundType,
+    TodoOrder,
+    TodoType,
+    UpdateTodoInput,
+    UpdateTodoResult,
+    ValidationFailedType,
+    VersionConflictType,
+)
+
+# Bounds on one document, documented in the README. Aliases bound how many lookups one
+# request can batch; depth and tokens bound the work of parsing and validating.
+MAX_DEPTH = 8
+MAX_ALIASES = 30
+MAX_TOKENS = 2_000
+_CACHE_SIZE = 256
+# Built once: the validation cache keys on these rule classes, so fresh ones per request
+# would never hit it.
+_RULES = [max_depth_rule(MAX_DEPTH, None), max_aliases_rule(MAX_ALIASES)]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One todo by id, or null when there is none.")
+    async def todo(self, info: Info, id: strawberry.ID) -> TodoType | None:
+        todo = await info.context.todo_loader.load(id)
+        return TodoType.from_model(todo) if todo else None
+
+    @strawberry.field(
+        description="A page of todos: `first` of them (default 20, at most 100) after the "
+        "cursor `after`. With `userId`, that user's todos in creation order (`order`); "
+        "without, every todo in storage order. `status` keeps only todos with that status; "
+        "a page looks at no more than 1,000 stored todos, and where that bound stops it, "
+        "`pageInfo.hasNextPage` is true and `endCursor` resumes where it stopped."
+    )
+    async def todos(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        user_id: str | None = None,
+        status: str | None = None,
+        order: TodoOrder = TodoOrder.NEWEST_FIRST,
+    ) -> TodoConnection:
+        service = info.context.service
+        try:
+            page = await asyncio.to_thread(
+                service.list,
+                first=first,
+                after=after,
+                user_id=user_id,
+                status=status,
+                newest_first=order is TodoOrder.NEWEST_FIRST,
+            )
+        except errors.InvalidQuery as exc:
+            raise bad_user_input(exc) from exc
+        return TodoConnection.from_page(page)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create a pending todo at version 1.")
+    async def create_todo(self, info: Info, input: CreateTodoInput) -> CreateTodoResult:
+        service = info.context.service
+        try:
+            todo = await asyncio.to_thread(
+                service.create, user_id=input.user_id, content=input.content
+            )
+        except errors.InvalidTodo as exc:
+            return ValidationFailedType.from_error(exc)
+        return TodoType.from_model(todo)
+
+    @strawberry.mutation(description="Change the fields given; the version goes up by one.")
+    async def update_todo(self, info: Info, input: UpdateTodoInput) -> UpdateTodoResult:
+        service = info.context.service
+        try:
+            todo = await asyncio.to_thread(
+                service.update,
+                input.id,
+                content=input.content.value if input.content else None,
+                status=input.status.value if input.status else None,
+                expected_version=input.expected_version,
+            )
+        except errors.TodoNotFound as exc:
+            return TodoNotFoundType.from_error(exc)
+        except errors.VersionConflict as exc:
+            return VersionConflictType.from_error(exc)
+        except errors.InvalidTodo as exc:
+            return ValidationFailedType.from_error(exc)
+        return TodoType.from_model(todo)
+
+    @strawberry.mutation(description="Delete a todo; returns it as it was.")
+    async def delete_todo(self, info: Info, input: DeleteTodoInput) -> DeleteTodoResult:
+        service = info.context.service
+        try:
+            todo = await asyncio.to_thread(
+                service.delete, input.id, expected_version=input.expected_version
+            )
+        except errors.TodoNotFound as exc:
+            return TodoNotFoundType.from_error(exc)
+        except errors.VersionConflict as exc:
+            return VersionConflictType.from_error(exc)
+        return TodoType.from_model(todo)
+
+
+class _Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry logs every error with a traceback; a client's invalid document is not
+        # ours to log, an unexpected exception is.
+        log_unexpected(errors)
+
+
+def _extensions() -> list[Any]:
+    return [
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=_CACHE_SIZE),
+        lambda: AddValidationRules(_RULES),
+        lambda: ValidationCache(maxsize=_CACHE_SIZE),
+        ErrorCodes,
+    ]
+
+
+schema = _Schema(query=Query, mutation=Mutation, extensions=_extensions())

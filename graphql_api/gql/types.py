@@ -1,0 +1,169 @@
+"""GraphQL output types, inputs and result unions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from graphql_api import errors
+from graphql_api.model import Page, Position, Todo, encode_cursor
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _datetime(epoch_ms: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=epoch_ms)
+
+
+@strawberry.type(name="Todo", description="A todo. Every change raises `version` by one.")
+class TodoType:
+    id: strawberry.ID
+    user_id: str = strawberry.field(description="The owner, as given at creation.")
+    content: str | None = strawberry.field(
+        description="The text; null only on items the legacy API stored without it."
+    )
+    status: str = strawberry.field(
+        description='Free text: "pending" on creation, then whatever callers set.'
+    )
+    version: int = strawberry.field(description="1 on creation, one more on every change.")
+    date_created: datetime = strawberry.field(description="Creation time, UTC.")
+    date_updated: datetime = strawberry.field(description="Time of the last change, UTC.")
+
+    @classmethod
+    def from_model(cls, todo: Todo) -> TodoType:
+        return cls(
+            id=strawberry.ID(todo.id),
+            user_id=todo.user_id,
+            content=todo.content,
+            status=todo.status,
+            version=todo.version,
+            date_created=_datetime(todo.created_ms),
+            date_updated=_datetime(todo.updated_ms),
+        )
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None = strawberry.field(
+        description="Pass as `after` for the next page. It can lie past the last edge when "
+        "the page stopped at its work bound."
+    )
+
+
+@strawberry.type
+class TodoEdge:
+    cursor: str
+    node: TodoType
+
+
+@strawberry.type(description="A page of todos.")
+class TodoConnection:
+    edges: list[TodoEdge]
+    page_info: PageInfo
+
+    @strawberry.field(description="The edges' nodes, for clients that need no cursors.")
+    def nodes(self) -> list[TodoType]:
+        return [edge.node for edge in self.edges]
+
+    @classmethod
+    def from_page(cls, page: Page) -> TodoConnection:
+        edges = [
+            TodoEdge(cursor=encode_cursor(Position.of(todo)), node=TodoType.from_model(todo))
+            for todo in page.todos
+        ]
+        end = encode_cursor(page.end) if page.end else (edges[-1].cursor if edges else None)
+        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end))
+
+
+@strawberry.enum(description="Order of one user's todos by creation time.")
+class TodoOrder(Enum):
+    NEWEST_FIRST = "newest_first"
+    OLDEST_FIRST = "oldest_first"
+
+
+@strawberry.enum(description="Stable, machine-readable codes of expected mutation failures.")
+class ErrorCode(Enum):
+    NOT_FOUND = "NOT_FOUND"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    VALIDATION_FAILED = "VALIDATION_FAILED"
+
+
+@strawberry.interface(name="Error", description="An expected failure; nothing was changed.")
+class ErrorType:
+    code: ErrorCode
+    message: str
+
+
+@strawberry.type(name="TodoNotFound")
+class TodoNotFoundType(ErrorType):
+    id: strawberry.ID
+
+    @classmethod
+    def from_error(cls, error: errors.TodoNotFound) -> TodoNotFoundType:
+        return cls(code=ErrorCode.NOT_FOUND, message=str(error), id=strawberry.ID(error.todo_id))
+
+
+@strawberry.type(name="VersionConflict")
+class VersionConflictType(ErrorType):
+    id: strawberry.ID
+    expected_version: int
+    current_version: int
+
+    @classmethod
+    def from_error(cls, error: errors.VersionConflict) -> VersionConflictType:
+        return cls(
+            code=ErrorCode.VERSION_CONFLICT,
+            message=str(error),
+            id=strawberry.ID(error.todo_id),
+            expected_version=error.expected,
+            current_version=error.current,
+        )
+
+
+@strawberry.type(name="ValidationFailed")
+class ValidationFailedType(ErrorType):
+    field: str = strawberry.field(description="The input field at fault, as named in the schema.")
+
+    @classmethod
+    def from_error(cls, error: errors.InvalidTodo) -> ValidationFailedType:
+        return cls(code=ErrorCode.VALIDATION_FAILED, message=str(error), field=error.field)
+
+
+CreateTodoResult = Annotated[
+    TodoType | ValidationFailedType, strawberry.union("CreateTodoResult")
+]
+UpdateTodoResult = Annotated[
+    TodoType | TodoNotFoundType | VersionConflictType | ValidationFailedType,
+    strawberry.union("UpdateTodoResult"),
+]
+DeleteTodoResult = Annotated[
+    TodoType | TodoNotFoundType | VersionConflictType, strawberry.union("DeleteTodoResult")
+]
+
+
+@strawberry.input
+class CreateTodoInput:
+    user_id: str
+    content: str
+
+
+@strawberry.input(description="Fields left out stay as they are; null is not a value here.")
+class UpdateTodoInput:
+    id: strawberry.ID
+    content: strawberry.Maybe[str]
+    status: strawberry.Maybe[str]
+    expected_version: int | None = strawberry.field(
+        default=None, description="Refuse the update unless the todo is at this version."
+    )
+
+
+@strawberry.input
+class DeleteTodoInput:
+    id: strawberry.ID
+    expected_version: int | None = strawberry.field(
+        default=None, description="Refuse the deletion unless the todo is at this version."
+    )
