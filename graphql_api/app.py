@@ -51,7 +51,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _internal_error(request: Request, exc: Exception) -> Response:
     logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(
-        {"errors": [{"message": "Internal server error.",
-                     "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]},
+        {
+            "errors": [
+                {
+                    "message": "Internal server error.",
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                }
+            ]
+        },
         500,
     )

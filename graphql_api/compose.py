@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def dynamodb_client(settings: Settings, *, local_credentials: bool = False) -> DynamoDBClient:
-    """A client whose worst case (timeouts × attempts) ends well inside the function timeout.
+    """A client whose worst case (timeouts times attempts) ends well inside the function timeout.
 
     `local_credentials` signs with placeholder keys, which an embedded DynamoDB accepts, so a
     machine with no AWS account configured can still run the service.
@@ -28,13 +28,14 @@ def dynamodb_client(settings: Settings, *, local_credentials: bool = False) -> D
         read_timeout=settings.dynamodb_read_timeout,
         retries={"mode": "standard", "total_max_attempts": settings.dynamodb_max_attempts},
     )
-    keys = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    placeholder = "local" if local_credentials else None
     return boto3.client(
         "dynamodb",
         region_name=settings.region,
         endpoint_url=settings.dynamodb_endpoint,
         config=config,
-        **(keys if local_credentials else {}),
+        aws_access_key_id=placeholder,
+        aws_secret_access_key=placeholder,
     )
 
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from graphql_api.errors import InvalidCursor
 
@@ -100,5 +101,5 @@ def is_possible_id(value: str) -> bool:
     return 0 < len(value) <= MAX_ID_LENGTH
 
 
-def _is_key(value: object) -> bool:
+def _is_key(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and is_possible_id(value)

@@ -59,7 +59,7 @@ class TodoService:
         found = self._repository.get_many(possible) if possible else {}
         return [found.get(todo_id) for todo_id in todo_ids]
 
-    def list(
+    def list_todos(
         self,
         *,
         first: int | None = None,
@@ -74,12 +74,14 @@ class TodoService:
         if status is not None:
             _check_text("status", status, MAX_STATUS_LENGTH, error=InvalidQuery)
         position = decode_cursor(after) if after is not None else None
-        if position and user_id is not None and (
-            position.user_id != user_id or position.created_ms is None
+        if (
+            position
+            and user_id is not None
+            and (position.user_id != user_id or position.created_ms is None)
         ):
             raise InvalidCursor(after or "")
         query = TodoQuery(size, position, user_id, status, newest_first)
-        return self._repository.list(query)
+        return self._repository.list_todos(query)
 
     def create(self, *, user_id: str, content: str | None) -> Todo:
         """A new pending todo at version 1. `content` may be left out, as legacy callers do."""

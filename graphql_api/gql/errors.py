@@ -8,11 +8,9 @@ unusable query arguments carry a code; an exception nobody expected becomes
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import SchemaExtension
-from strawberry.types.execution import PreExecutionError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from graphql_api.errors import InvalidQuery
 
@@ -25,9 +23,7 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 
 
 def bad_user_input(error: InvalidQuery) -> GraphQLError:
-    return GraphQLError(
-        str(error), extensions={"code": BAD_USER_INPUT, "argument": error.argument}
-    )
+    return GraphQLError(str(error), extensions={"code": BAD_USER_INPUT, "argument": error.argument})
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -46,14 +42,16 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
             )
 
 
-class ErrorCodes(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
+def apply_error_policy(result: ExecutionResult) -> ExecutionResult:
+    """Give every error a code and mask unexpected ones.
+
+    Applied to the finished result rather than in an extension hook: a document that fails to
+    parse under ParserCache leaves the operation hook before any result exists.
+    """
+    if result.errors:
         request_error = isinstance(result, PreExecutionError)
         result.errors = [_coded(error, request_error=request_error) for error in result.errors]
+    return result
 
 
 def _coded(error: GraphQLError, *, request_error: bool) -> GraphQLError:

@@ -68,9 +68,7 @@ class GraphQLEndpoint:
             return _params_from_query_string(request.query_params), _GET_OPERATIONS
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
-            raise HTTPError(
-                415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json."
-            )
+            raise HTTPError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json.")
         body = await read_body(request, self._max_body_bytes)
         try:
             params = json.loads(body)
@@ -78,9 +76,7 @@ class GraphQLEndpoint:
             raise HTTPError(400, "BAD_REQUEST", "The body is not valid JSON.") from None
         return params, _POST_OPERATIONS
 
-    async def _execute(
-        self, params: object, allowed: frozenset[OperationType]
-    ) -> ExecutionResult:
+    async def _execute(self, params: object, allowed: frozenset[OperationType]) -> ExecutionResult:
         query, variables, operation_name, extensions = _checked(params)
         try:
             return await schema.execute(
@@ -207,14 +203,10 @@ def _body_and_status(result: ExecutionResult, media_type: str) -> tuple[dict[str
     return body, status
 
 
-_dumps: Callable[[object], str] = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":")
-).encode
+_dumps: Callable[[object], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _json(
     body: object, status: int, media_type: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    return Response(
-        _dumps(body), status, headers=dict(headers or {}), media_type=media_type
-    )
+    return Response(_dumps(body), status, headers=dict(headers or {}), media_type=media_type)

@@ -133,9 +133,7 @@ class ValidationFailedType(ErrorType):
         return cls(code=ErrorCode.VALIDATION_FAILED, message=str(error), field=error.field)
 
 
-CreateTodoResult = Annotated[
-    TodoType | ValidationFailedType, strawberry.union("CreateTodoResult")
-]
+CreateTodoResult = Annotated[TodoType | ValidationFailedType, strawberry.union("CreateTodoResult")]
 UpdateTodoResult = Annotated[
     TodoType | TodoNotFoundType | VersionConflictType | ValidationFailedType,
     strawberry.union("UpdateTodoResult"),

@@ -59,7 +59,7 @@ class DynamoDBTodoRepository:
                 found[todo.id] = todo
         return found
 
-    def list(self, query: TodoQuery) -> Page:
+    def list_todos(self, query: TodoQuery) -> Page:
         request = self._list_request(query)
         read = self._client.query if query.user_id is not None else self._client.scan
         start = _start_key(query.after, by_user=query.user_id is not None)
@@ -68,7 +68,7 @@ class DynamoDBTodoRepository:
         while True:
             wanted = query.first + 1 - len(matches)  # one more than asked: is there a next page?
             limit = wanted if query.status is None else max(wanted, _FILTERED_READ)
-            paging = {"ExclusiveStartKey": start} if start else {}
+            paging: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             response = read(**request, **paging, Limit=min(limit, self._max_examined - examined))
             examined += response["ScannedCount"]
             matches.extend(_to_todo(item) for item in response["Items"][:wanted])
@@ -125,13 +125,16 @@ class DynamoDBTodoRepository:
         values: dict[str, AttributeValueTypeDef] = {}
         condition = _condition(expected_version, values)
         names = {"#id": "id"} | ({"#version": "version"} if values else {})
+        expression_values: dict[str, Any] = (
+            {"ExpressionAttributeValues": values} if values else {}
+        )
         try:
             response = self._client.delete_item(
                 TableName=self._table,
                 Key=_key(todo_id),
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
-                **({"ExpressionAttributeValues": values} if values else {}),
+                **expression_values,
                 ReturnValues="ALL_OLD",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )

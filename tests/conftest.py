@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from graphql_api.repository.table import create_table
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+TABLE = "todos-test"
+REGION = "eu-west-1"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Placeholder credentials and region: no test can reach a real AWS account."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "DYNAMODB_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("TODO_TABLE_NAME", TABLE)
+
+
+class CallCounter:
+    """Counts the DynamoDB operations a client sends, by name (a botocore event hook)."""
+
+    def __init__(self, client: DynamoDBClient) -> None:
+        self.operations: list[str] = []
+        client.meta.events.register("before-call.dynamodb", self._record)
+
+    def _record(self, model: Any, **_: Any) -> None:
+        self.operations.append(model.name)
+
+    def reset(self) -> None:
+        self.operations.clear()
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[DynamoDBClient]:
+    """A DynamoDB client on moto, with the todo table created from the shared definition."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        create_table(client, TABLE)
+        yield client

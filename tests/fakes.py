@@ -1,0 +1,88 @@
+"""An in-memory `TodoRepository`, held equal to the DynamoDB one by tests/integration."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from graphql_api.errors import TodoNotFound, VersionConflict
+from graphql_api.model import Page, Position, Todo, TodoQuery
+
+
+class InMemoryTodoRepository:
+    def __init__(self) -> None:
+        self.todos: dict[str, Todo] = {}
+
+    def get(self, todo_id: str) -> Todo | None:
+        return self.todos.get(todo_id)
+
+    def get_many(self, todo_ids: Sequence[str]) -> dict[str, Todo]:
+        return {i: self.todos[i] for i in todo_ids if i in self.todos}
+
+    def list_todos(self, query: TodoQuery) -> Page:
+        ordered = self._ordered(query)
+        if query.after is not None:
+            keys = [self._sort_key(todo, query) for todo in ordered]
+            after = self._position_key(query.after, query)
+            ordered = [t for t, k in zip(ordered, keys, strict=True) if _beyond(k, after, query)]
+        matches = [t for t in ordered if query.status is None or t.status == query.status]
+        todos = tuple(matches[: query.first])
+        has_next = len(matches) > query.first
+        return Page(todos, has_next, Position.of(todos[-1]) if has_next else None)
+
+    def create(self, todo: Todo) -> None:
+        assert todo.id not in self.todos
+        self.todos[todo.id] = todo
+
+    def update(
+        self,
+        todo_id: str,
+        *,
+        changes: dict[str, str],
+        updated_ms: int,
+        expected_version: int | None,
+    ) -> Todo:
+        todo = self._checked(todo_id, expected_version)
+        updated = dataclasses.replace(
+            todo,
+            content=changes.get("content", todo.content),
+            status=changes.get("status", todo.status),
+            updated_ms=updated_ms,
+            version=todo.version + 1,
+        )
+        self.todos[todo_id] = updated
+        return updated
+
+    def delete(self, todo_id: str, *, expected_version: int | None) -> Todo:
+        todo = self._checked(todo_id, expected_version)
+        del self.todos[todo_id]
+        return todo
+
+    def _checked(self, todo_id: str, expected_version: int | None) -> Todo:
+        todo = self.todos.get(todo_id)
+        if todo is None:
+            raise TodoNotFound(todo_id)
+        if expected_version is not None and todo.version != expected_version:
+            raise VersionConflict(todo_id, expected_version, todo.version)
+        return todo
+
+    def _ordered(self, query: TodoQuery) -> list[Todo]:
+        todos = self.todos.values()
+        if query.user_id is None:
+            return sorted(todos, key=lambda t: t.id)
+        mine = [t for t in todos if t.user_id == query.user_id]
+        return sorted(mine, key=lambda t: (t.created_ms, t.id), reverse=query.newest_first)
+
+    @staticmethod
+    def _sort_key(todo: Todo, query: TodoQuery) -> tuple[int, str]:
+        return (todo.created_ms if query.user_id is not None else 0, todo.id)
+
+    @staticmethod
+    def _position_key(position: Position, query: TodoQuery) -> tuple[int, str]:
+        created = position.created_ms or 0
+        return (created if query.user_id is not None else 0, position.id)
+
+
+def _beyond(key: tuple[int, str], after: tuple[int, str], query: TodoQuery) -> bool:
+    newest_first = query.user_id is not None and query.newest_first
+    return key < after if newest_first else key > after

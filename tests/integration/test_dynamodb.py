@@ -1,0 +1,138 @@
+"""What only the DynamoDB repository has: legacy items, the work bound, call counts."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import pytest
+
+from graphql_api.model import Todo, TodoQuery
+from graphql_api.repository.dynamodb import DynamoDBTodoRepository
+from tests.conftest import TABLE, CallCounter
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def legacy_item(todo_id: str, **extra: object) -> dict[str, object]:
+    """An item as the legacy Node.js API wrote it: no `version`."""
+    item: dict[str, object] = {
+        "id": {"S": todo_id},
+        "userId": {"S": "pub0001"},
+        "dateCreated": {"N": "1700000000000"},
+        "dateUpdated": {"N": "1700000000500"},
+        "content": {"S": "legacy"},
+        "status": {"S": "pending"},
+    }
+    item.update(extra)
+    return item
+
+
+@pytest.fixture
+def repository(dynamodb: DynamoDBClient) -> DynamoDBTodoRepository:
+    return DynamoDBTodoRepository(dynamodb, TABLE, max_examined=100)
+
+
+def put(client: DynamoDBClient, item: dict[str, object]) -> None:
+    client.put_item(TableName=TABLE, Item=item)  # type: ignore[arg-type]
+
+
+def test_legacy_item_without_version_reads_as_version_1(
+    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+) -> None:
+    put(dynamodb, legacy_item("old"))
+    assert repository.get("old") == Todo(
+        "old", "pub0001", "legacy", "pending", 1, 1_700_000_000_000, 1_700_000_000_500
+    )
+
+
+def test_legacy_item_gains_version_2_on_first_update(
+    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+) -> None:
+    put(dynamodb, legacy_item("old"))
+    updated = repository.update("old", changes={}, updated_ms=1_800_000_000_000, expected_version=1)
+    assert updated.version == 2
+    stored = dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "old"}})["Item"]
+    assert stored["version"] == {"N": "2"}
+    assert stored["dateUpdated"] == {"N": "1800000000000"}
+
+
+def test_items_with_odd_status_or_no_content_still_read(
+    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+) -> None:
+    item = legacy_item("odd", status={"S": "¯\\_(ツ)_/¯ " * 20})
+    del item["content"]
+    put(dynamodb, item)
+    read = repository.get("odd")
+    assert read is not None
+    assert read.content is None
+    assert read.status.startswith("¯\\_(ツ)_/¯")
+
+
+def test_new_items_use_the_legacy_attribute_names_and_types(
+    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+) -> None:
+    repository.create(Todo("t1", "ann", "milk", "pending", 1, 1_700_000_000_123, 1_700_000_000_123))
+    stored = dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "t1"}})["Item"]
+    assert stored == {
+        "id": {"S": "t1"},
+        "userId": {"S": "ann"},
+        "dateCreated": {"N": "1700000000123"},
+        "dateUpdated": {"N": "1700000000123"},
+        "content": {"S": "milk"},
+        "status": {"S": "pending"},
+        "version": {"N": "1"},
+    }
+
+
+def test_filtered_listing_stops_at_its_work_bound_and_resumes_exactly(
+    repository: DynamoDBTodoRepository,
+) -> None:
+    for n in range(250):
+        status = "done" if n in (5, 180, 240) else "pending"
+        repository.create(Todo(f"id-{n:04d}", "ann", "x", status, 1, n, n))
+    query = TodoQuery(first=10, user_id="ann", status="done", newest_first=False)
+    first = repository.list_todos(query)
+    # 100 items looked at (the bound): only id-0005 matched, the rest is still ahead.
+    assert [t.id for t in first.todos] == ["id-0005"]
+    assert first.has_next
+    assert first.end is not None
+    assert first.end.id == "id-0099"
+    second = repository.list_todos(dataclasses.replace(query, after=first.end))
+    assert [t.id for t in second.todos] == ["id-0180"]
+    third = repository.list_todos(dataclasses.replace(query, after=second.end))
+    assert [t.id for t in third.todos] == ["id-0240"]
+    assert not third.has_next
+
+
+def test_unfiltered_listing_costs_one_query(
+    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+) -> None:
+    for n in range(30):
+        repository.create(Todo(f"id-{n:04d}", "ann", "x", "pending", 1, n, n))
+    calls = CallCounter(dynamodb)
+    page = repository.list_todos(TodoQuery(first=10, user_id="ann"))
+    assert len(page.todos) == 10
+    assert calls.operations == ["Query"]
+
+
+def test_get_many_costs_one_batch_get_per_hundred_ids(
+    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+) -> None:
+    for n in range(150):
+        repository.create(Todo(f"id-{n:04d}", "ann", "x", "pending", 1, n, n))
+    calls = CallCounter(dynamodb)
+    found = repository.get_many([f"id-{n:04d}" for n in range(150)] + ["missing"])
+    assert len(found) == 150
+    assert calls.operations == ["BatchGetItem", "BatchGetItem"]
+
+
+def test_each_write_costs_one_call(
+    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+) -> None:
+    calls = CallCounter(dynamodb)
+    repository.create(Todo("t1", "ann", "x", "pending", 1, 1, 1))
+    repository.update("t1", changes={"status": "done"}, updated_ms=2, expected_version=1)
+    repository.delete("t1", expected_version=2)
+    assert calls.operations == ["PutItem", "UpdateItem", "DeleteItem"]

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from graphql_api.config import ConfigError, Settings
+
+
+def test_defaults_apply_when_nothing_is_set() -> None:
+    assert Settings.from_env({}) == Settings()
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "TODO_TABLE_NAME": "t",
+            "AWS_REGION": "eu-central-1",
+            "DYNAMODB_ENDPOINT_URL": "http://localhost:8000",
+            "TODO_CORS_ORIGINS": "https://a.example, https://b.example",
+            "TODO_MAX_BODY_BYTES": "1024",
+            "TODO_PAGE_SIZE_DEFAULT": "5",
+            "TODO_PAGE_SIZE_MAX": "50",
+            "TODO_MAX_EXAMINED": "300",
+            "DYNAMODB_CONNECT_TIMEOUT": "0.5",
+            "DYNAMODB_READ_TIMEOUT": "1.5",
+            "DYNAMODB_MAX_ATTEMPTS": "2",
+        }
+    )
+    assert settings == Settings(
+        table_name="t",
+        region="eu-central-1",
+        dynamodb_endpoint="http://localhost:8000",
+        cors_origins=("https://a.example", "https://b.example"),
+        max_body_bytes=1024,
+        page_size_default=5,
+        page_size_max=50,
+        max_examined=300,
+        dynamodb_connect_timeout=0.5,
+        dynamodb_read_timeout=1.5,
+        dynamodb_max_attempts=2,
+    )
+
+
+def test_region_falls_back_to_aws_default_region() -> None:
+    assert Settings.from_env({"AWS_DEFAULT_REGION": "ap-south-1"}).region == "ap-south-1"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("TODO_MAX_BODY_BYTES", "lots"), ("TODO_PAGE_SIZE_MAX", "0"), ("DYNAMODB_READ_TIMEOUT", "-1")],
+)
+def test_unusable_values_are_refused_with_the_variable_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: value})

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import pytest
+
+from graphql_api.errors import InvalidCursor, InvalidQuery, InvalidTodo, TodoNotFound
+from graphql_api.model import (
+    MAX_CONTENT_LENGTH,
+    MAX_STATUS_LENGTH,
+    MAX_USER_ID_LENGTH,
+    Position,
+    Todo,
+    encode_cursor,
+)
+from graphql_api.service import PageSizes, TodoService
+from tests.fakes import InMemoryTodoRepository
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000_000
+
+    def __call__(self) -> int:
+        self.now += 1_000
+        return self.now
+
+
+@pytest.fixture
+def repository() -> InMemoryTodoRepository:
+    return InMemoryTodoRepository()
+
+
+@pytest.fixture
+def service(repository: InMemoryTodoRepository) -> TodoService:
+    ids = iter(f"id-{n}" for n in range(1_000))
+    return TodoService(
+        repository, page_sizes=PageSizes(3, 10), clock=Clock(), new_id=lambda: next(ids)
+    )
+
+
+def test_create_makes_a_pending_todo_at_version_1(service: TodoService) -> None:
+    todo = service.create(user_id="ann", content="milk")
+    assert todo == Todo("id-0", "ann", "milk", "pending", 1, 1_700_000_001_000, 1_700_000_001_000)
+    assert service.get("id-0") == todo
+
+
+def test_create_without_content_stores_none(service: TodoService) -> None:
+    assert service.create(user_id="ann", content=None).content is None
+
+
+@pytest.mark.parametrize(
+    ("user_id", "content", "field"),
+    [
+        ("", "milk", "userId"),
+        ("   ", "milk", "userId"),
+        ("u" * (MAX_USER_ID_LENGTH + 1), "milk", "userId"),
+        ("ann", "", "content"),
+        ("ann", "c" * (MAX_CONTENT_LENGTH + 1), "content"),
+    ],
+)
+def test_create_refuses_invalid_fields_and_writes_nothing(
+    service: TodoService,
+    repository: InMemoryTodoRepository,
+    user_id: str,
+    content: str,
+    field: str,
+) -> None:
+    with pytest.raises(InvalidTodo) as raised:
+        service.create(user_id=user_id, content=content)
+    assert raised.value.field == field
+    assert repository.todos == {}
+
+
+def test_limits_are_inclusive(service: TodoService) -> None:
+    todo = service.create(user_id="u" * MAX_USER_ID_LENGTH, content="c" * MAX_CONTENT_LENGTH)
+    updated = service.update(todo.id, status="s" * MAX_STATUS_LENGTH)
+    assert updated.version == 2
+
+
+def test_update_changes_only_what_is_given(service: TodoService) -> None:
+    todo = service.create(user_id="ann", content="milk")
+    updated = service.update(todo.id, status="done")
+    assert (updated.content, updated.status, updated.version) == ("milk", "done", 2)
+    assert updated.updated_ms > todo.updated_ms
+    assert updated.created_ms == todo.created_ms
+
+
+def test_update_refuses_overlong_status_and_changes_nothing(service: TodoService) -> None:
+    todo = service.create(user_id="ann", content="milk")
+    with pytest.raises(InvalidTodo, match="status"):
+        service.update(todo.id, content="new", status="s" * (MAX_STATUS_LENGTH + 1))
+    assert service.get(todo.id) == todo
+
+
+@pytest.mark.parametrize("todo_id", ["", "x" * 10_000])
+def test_impossible_ids_are_unknown_without_a_lookup(service: TodoService, todo_id: str) -> None:
+    assert service.get(todo_id) is None
+    assert service.get_many([todo_id]) == [None]
+    with pytest.raises(TodoNotFound):
+        service.update(todo_id, status="done")
+    with pytest.raises(TodoNotFound):
+        service.delete(todo_id)
+
+
+def test_get_many_answers_in_the_order_asked(service: TodoService) -> None:
+    a = service.create(user_id="ann", content="a")
+    b = service.create(user_id="ann", content="b")
+    assert service.get_many([b.id, "missing", a.id, b.id]) == [b, None, a, b]
+
+
+def test_list_uses_the_default_page_size(service: TodoService) -> None:
+    for n in range(5):
+        service.create(user_id="ann", content=str(n))
+    page = service.list_todos()
+    assert len(page.todos) == 3
+    assert page.has_next
+
+
+@pytest.mark.parametrize("first", [0, -1, 11])
+def test_list_refuses_a_page_size_out_of_range(service: TodoService, first: int) -> None:
+    with pytest.raises(InvalidQuery, match="first must be between 1 and 10"):
+        service.list_todos(first=first)
+
+
+@pytest.mark.parametrize(
+    ("user_id", "status"), [("", None), (None, ""), ("u" * 129, None), (None, "s" * 65)]
+)
+def test_list_refuses_unusable_filters(
+    service: TodoService, user_id: str | None, status: str | None
+) -> None:
+    with pytest.raises(InvalidQuery):
+        service.list_todos(user_id=user_id, status=status)
+
+
+def test_list_refuses_a_cursor_of_another_users_listing(service: TodoService) -> None:
+    cursor = encode_cursor(Position("id-0", "bob", 1))
+    with pytest.raises(InvalidCursor):
+        service.list_todos(user_id="ann", after=cursor)
+
+
+def test_list_by_user_refuses_a_whole_table_cursor(service: TodoService) -> None:
+    with pytest.raises(InvalidCursor):
+        service.list_todos(user_id="ann", after=encode_cursor(Position("id-0")))
+
+
+def test_list_refuses_garbage_cursor(service: TodoService) -> None:
+    with pytest.raises(InvalidCursor):
+        service.list_todos(after="garbage!")
