@@ -125,9 +125,7 @@ class DynamoDBTodoRepository:
         values: dict[str, AttributeValueTypeDef] = {}
         condition = _condition(expected_version, values)
         names = {"#id": "id"} | ({"#version": "version"} if values else {})
-        expression_values: dict[str, Any] = (
-            {"ExpressionAttributeValues": values} if values else {}
-        )
+        expression_values: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
         try:
             response = self._client.delete_item(
                 TableName=self._table,
