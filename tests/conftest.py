@@ -29,11 +29,12 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class CallCounter:
-    """Counts the DynamoDB operations a client sends, by name (a botocore event hook)."""
+    """Counts the DynamoDB operations sent, by name (a botocore event hook on a client's or a
+    session's event emitter; a session's reaches every client made from it afterwards)."""
 
-    def __init__(self, client: DynamoDBClient) -> None:
+    def __init__(self, events: Any) -> None:
         self.operations: list[str] = []
-        client.meta.events.register("before-call.dynamodb", self._record)
+        events.register("before-call.dynamodb", self._record)
 
     def _record(self, model: Any, **_: Any) -> None:
         self.operations.append(model.name)

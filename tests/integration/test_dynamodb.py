@@ -111,7 +111,7 @@ def test_unfiltered_listing_costs_one_query(
 ) -> None:
     for n in range(30):
         repository.create(Todo(f"id-{n:04d}", "ann", "x", "pending", 1, n, n))
-    calls = CallCounter(dynamodb)
+    calls = CallCounter(dynamodb.meta.events)
     page = repository.list_todos(TodoQuery(first=10, user_id="ann"))
     assert len(page.todos) == 10
     assert calls.operations == ["Query"]
@@ -122,7 +122,7 @@ def test_get_many_costs_one_batch_get_per_hundred_ids(
 ) -> None:
     for n in range(150):
         repository.create(Todo(f"id-{n:04d}", "ann", "x", "pending", 1, n, n))
-    calls = CallCounter(dynamodb)
+    calls = CallCounter(dynamodb.meta.events)
     found = repository.get_many([f"id-{n:04d}" for n in range(150)] + ["missing"])
     assert len(found) == 150
     assert calls.operations == ["BatchGetItem", "BatchGetItem"]
@@ -131,7 +131,7 @@ def test_get_many_costs_one_batch_get_per_hundred_ids(
 def test_each_write_costs_one_call(
     dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
 ) -> None:
-    calls = CallCounter(dynamodb)
+    calls = CallCounter(dynamodb.meta.events)
     repository.create(Todo("t1", "ann", "x", "pending", 1, 1, 1))
     repository.update("t1", changes={"status": "done"}, updated_ms=2, expected_version=1)
     repository.delete("t1", expected_version=2)

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
+
+import pytest
+import uvicorn
+from moto.server import ThreadedMotoServer
+from starlette.applications import Starlette
+
+from graphql_api.compose import build_app, dynamodb_client
+from graphql_api.config import Settings
+from graphql_api.repository.table import create_table
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto's DynamoDB as a real HTTP server on a free loopback port."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@contextmanager
+def serving(app: Starlette) -> Iterator[str]:
+    """Run `app` under uvicorn on a free loopback port; yields its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            threading.Event().wait(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+class StartServer(Protocol):
+    def __call__(self, **overrides: Any) -> AbstractContextManager[str]: ...
+
+
+@pytest.fixture
+def start_server(moto_endpoint: str) -> StartServer:
+    """Start the app, on a fresh table of the moto server, with settings overridden."""
+
+    @contextmanager
+    def start(**overrides: Any) -> Iterator[str]:
+        table = f"todos-{uuid.uuid4().hex[:8]}"
+        settings = Settings(table_name=table, dynamodb_endpoint=moto_endpoint, **overrides)
+        client = dynamodb_client(settings, local_credentials=True)
+        create_table(client, settings.table_name)
+        with serving(build_app(settings, client)) as url:
+            yield url
+
+    return start
+
+
+@pytest.fixture
+def server(start_server: StartServer) -> Iterator[str]:
+    with start_server() as url:
+        yield url

@@ -1,0 +1,86 @@
+"""Real API Gateway and Function URL event payloads (tests/e2e/events), filled in per call."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+EVENTS = Path(__file__).parent / "events"
+KINDS = ("http_api_v2", "rest_api_v1", "function_url")
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    function_name: str = "todo-api"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:todo-api"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = "5b2c2f4e-8d5a-4c1b-9d3e-0f1a2b3c4d5e"
+    log_group_name: str = "/aws/lambda/todo-api"
+    log_stream_name: str = "2026/11/27/[$LATEST]0123456789abcdef0123456789abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def event(
+    kind: str,
+    method: str,
+    path: str,
+    *,
+    body: str | None = None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    payload: dict[str, Any] = copy.deepcopy(json.loads((EVENTS / f"{kind}.json").read_text()))
+    payload["body"] = body
+    if kind == "rest_api_v1":
+        _rest_v1(payload, method, path, query, headers or {})
+    else:
+        _v2(payload, method, path, query, headers or {})
+    return payload
+
+
+def graphql_post(kind: str, query: str, **variables: Any) -> dict[str, Any]:
+    body = json.dumps({"query": query, "variables": variables})
+    return event(kind, "POST", "/graphql", body=body, headers={"content-length": str(len(body))})
+
+
+def _v2(
+    payload: dict[str, Any],
+    method: str,
+    path: str,
+    query: dict[str, str] | None,
+    headers: dict[str, str],
+) -> None:
+    payload["rawPath"] = path
+    payload["requestContext"]["http"]["method"] = method
+    payload["requestContext"]["http"]["path"] = path
+    payload["rawQueryString"] = urlencode(query or {})
+    if query:
+        payload["queryStringParameters"] = query
+    payload["headers"].update({k.lower(): v for k, v in headers.items()})
+
+
+def _rest_v1(
+    payload: dict[str, Any],
+    method: str,
+    path: str,
+    query: dict[str, str] | None,
+    headers: dict[str, str],
+) -> None:
+    payload["path"] = payload["resource"] = payload["requestContext"]["resourcePath"] = path
+    payload["httpMethod"] = payload["requestContext"]["httpMethod"] = method
+    payload["requestContext"]["path"] = f"/{payload['requestContext']['stage']}{path}"
+    payload["queryStringParameters"] = query
+    payload["multiValueQueryStringParameters"] = (
+        {k: [v] for k, v in query.items()} if query else None
+    )
+    for name, value in headers.items():
+        title = "-".join(part.capitalize() for part in name.split("-"))
+        payload["headers"][title] = value
+        payload["multiValueHeaders"][title] = [value]

@@ -1,0 +1,166 @@
+"""Complete API Gateway (REST v1, HTTP v2) and Function URL events through the Mangum handler."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from graphql_api.repository.table import create_table
+from tests.conftest import REGION, TABLE, CallCounter
+from tests.e2e.lambda_events import KINDS, LambdaContext, event, graphql_post
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+CREATE = """mutation($input: CreateTodoInput!) {
+  createTodo(input: $input) { ... on Todo { id version status } }
+}"""
+
+
+@pytest.fixture
+def calls() -> Iterator[CallCounter]:
+    """Counts what every client made from here on sends (mock_aws resets the default session,
+    so the counter joins the session inside it)."""
+    with mock_aws():
+        boto3.setup_default_session()
+        yield CallCounter(boto3.DEFAULT_SESSION.events)
+
+
+def _fresh_handler() -> Handler:
+    sys.modules.pop("graphql_api.handler", None)
+    module = importlib.import_module("graphql_api.handler")
+    handler: Handler = module.handler
+    return handler
+
+
+@pytest.fixture
+def handler(calls: CallCounter) -> Handler:
+    create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
+    calls.reset()
+    return _fresh_handler()
+
+
+def body(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_create_then_read_through_each_event_kind(handler: Handler, kind: str) -> None:
+    created = handler(
+        graphql_post(kind, CREATE, input={"userId": "ann", "content": "milk"}), LambdaContext()
+    )
+    assert created["statusCode"] == 200
+    todo = body(created)["data"]["createTodo"]
+    assert (todo["version"], todo["status"]) == (1, "pending")
+
+    query = "query($id: ID!) { todo(id: $id) { id content } }"
+    read = handler(
+        event(
+            kind,
+            "GET",
+            "/graphql",
+            query={"query": query, "variables": json.dumps({"id": todo["id"]})},
+        ),
+        LambdaContext(),
+    )
+    assert read["statusCode"] == 200
+    assert body(read) == {"data": {"todo": {"id": todo["id"], "content": "milk"}}}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_responses_carry_json_type_and_cors(handler: Handler, kind: str) -> None:
+    response = handler(graphql_post(kind, "{ __typename }"), LambdaContext())
+    headers = {k.lower(): v for k, v in response["headers"].items()}
+    assert headers["content-type"] == "application/json"
+    assert headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_mutation_over_get_is_refused_with_405(handler: Handler, kind: str) -> None:
+    mutation = 'mutation { createTodo(input: {userId: "a", content: "b"}) { __typename } }'
+    response = handler(event(kind, "GET", "/graphql", query={"query": mutation}), LambdaContext())
+    assert response["statusCode"] == 405
+    assert body(response)["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_base64_encoded_bodies_are_decoded(handler: Handler) -> None:
+    payload = graphql_post("http_api_v2", "{ __typename }")
+    payload["body"] = base64.b64encode(payload["body"].encode()).decode()
+    payload["isBase64Encoded"] = True
+    assert body(handler(payload, LambdaContext())) == {"data": {"__typename": "Query"}}
+
+
+def test_aliased_lookups_cost_one_batch_get(handler: Handler, calls: CallCounter) -> None:
+    ids = [
+        body(
+            handler(
+                graphql_post("http_api_v2", CREATE, input={"userId": "a", "content": c}),
+                LambdaContext(),
+            )
+        )["data"]["createTodo"]["id"]
+        for c in "xyz"
+    ]
+    calls.reset()
+    query = (
+        "query($a: ID!, $b: ID!, $c: ID!) { a: todo(id: $a) { id } "
+        "b: todo(id: $b) { id } c: todo(id: $c) { id } }"
+    )
+    response = handler(
+        graphql_post("rest_api_v1", query, a=ids[0], b=ids[1], c=ids[2]), LambdaContext()
+    )
+    assert body(response)["data"] == {"a": {"id": ids[0]}, "b": {"id": ids[1]}, "c": {"id": ids[2]}}
+    assert calls.operations == ["BatchGetItem"]
+
+
+def test_each_mutation_costs_one_write(handler: Handler, calls: CallCounter) -> None:
+    created = body(
+        handler(
+            graphql_post("http_api_v2", CREATE, input={"userId": "a", "content": "c"}),
+            LambdaContext(),
+        )
+    )["data"]["createTodo"]
+    update = "mutation($input: UpdateTodoInput!) { updateTodo(input: $input) { __typename } }"
+    handler(
+        graphql_post("http_api_v2", update, input={"id": created["id"], "status": "done"}),
+        LambdaContext(),
+    )
+    delete = "mutation($input: DeleteTodoInput!) { deleteTodo(input: $input) { __typename } }"
+    handler(graphql_post("http_api_v2", delete, input={"id": created["id"]}), LambdaContext())
+    assert calls.operations == ["PutItem", "UpdateItem", "DeleteItem"]
+
+
+def test_storage_failures_are_masked_without_aws_detail(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("TODO_TABLE_NAME", "no-such-table")
+    with mock_aws():
+        handler = _fresh_handler()
+        response = handler(
+            graphql_post("http_api_v2", "{ todos { nodes { id } } }"), LambdaContext()
+        )
+    assert response["statusCode"] == 200
+    assert body(response) == {
+        "data": None,
+        "errors": [
+            {
+                "message": "Internal server error.",
+                "locations": [{"line": 1, "column": 3}],
+                "path": ["todos"],
+                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+            }
+        ],
+    }
+    assert "ResourceNotFoundException" in caplog.text  # the detail is logged, server side
+
+
+def test_unknown_paths_answer_json_404(handler: Handler) -> None:
+    response = handler(event("http_api_v2", "GET", "/nope"), LambdaContext())
+    assert response["statusCode"] == 404
+    assert body(response)["errors"][0]["extensions"]["code"] == "NOT_FOUND"
