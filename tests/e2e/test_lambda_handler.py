@@ -30,6 +30,7 @@ def calls() -> Iterator[CallCounter]:
     so the counter joins the session inside it)."""
     with mock_aws():
         boto3.setup_default_session()
+        assert boto3.DEFAULT_SESSION is not None
         yield CallCounter(boto3.DEFAULT_SESSION.events)
 
 

@@ -1,0 +1,109 @@
+"""`todo-api` as a user runs it: a real process, real ports, Ctrl-C to stop."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from graphql_api.gql.schema import schema
+from tests.conftest import TABLE
+
+TODO_API = str(Path(sys.executable).parent / "todo-api")
+CREATE = 'mutation { createTodo(input: {userId: "ann", content: "milk"}) { ... on Todo { id } } }'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
+    """Start `todo-api serve …`; yield the GraphiQL URL it announces and its output so far."""
+    lines: list[str] = []
+    announced = threading.Event()
+    with subprocess.Popen(
+        [TODO_API, "serve", *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, **(env or {})},
+    ) as process:
+
+        def read() -> None:
+            assert process.stderr is not None
+            for line in process.stderr:
+                lines.append(line)
+                if "Application startup complete" in line:
+                    announced.set()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            assert announced.wait(30), "".join(lines)
+            url = next(
+                m.group(0) for line in lines if (m := re.search(r"http://\S+/graphql", line))
+            )
+            yield url, lines
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(15) == 0, "".join(lines)
+            reader.join(5)
+
+
+def test_serve_starts_an_embedded_dynamodb_and_stops_on_ctrl_c() -> None:
+    port = free_port()
+    with running("--port", str(port)) as (url, lines):
+        assert url == f"http://127.0.0.1:{port}/graphql"
+        created = httpx.post(url, json={"query": CREATE}).json()
+        todo_id = created["data"]["createTodo"]["id"]
+        query = {
+            "query": "query($id: ID!) { todo(id: $id) { content } }",
+            "variables": {"id": todo_id},
+        }
+        assert httpx.post(url, json=query).json() == {"data": {"todo": {"content": "milk"}}}
+    output = "".join(lines)
+    assert "Embedded DynamoDB" in output
+    assert f"Table {TABLE!r} created" in output
+
+
+def test_serve_uses_a_given_endpoint_and_creates_the_table_when_asked(moto_endpoint: str) -> None:
+    table = f"cli-{uuid.uuid4().hex[:8]}"
+    env = {"TODO_TABLE_NAME": table, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    args = ("--port", str(free_port()), "--dynamodb-endpoint", moto_endpoint, "--create-table")
+    with running(*args, env=env) as (url, lines):
+        created = httpx.post(url, json={"query": CREATE}).json()
+        assert created["data"]["createTodo"]["id"]
+    output = "".join(lines)
+    assert f"Table {table!r} created" in output
+    assert "Embedded" not in output
+
+
+def test_export_schema_prints_the_sdl() -> None:
+    result = subprocess.run([TODO_API, "export-schema"], capture_output=True, text=True, check=True)
+    assert result.stdout == schema.as_str() + "\n"
+
+
+def test_bad_configuration_is_reported_without_a_traceback() -> None:
+    result = subprocess.run(
+        [TODO_API, "serve"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TODO_PAGE_SIZE_MAX": "many"},
+    )
+    assert result.returncode == 2
+    assert "TODO_PAGE_SIZE_MAX must be a whole number" in result.stderr
+    assert "Traceback" not in result.stderr
