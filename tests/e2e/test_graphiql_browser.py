@@ -77,9 +77,7 @@ def _run(page: Page, url: str, operation: str) -> str:
 
 
 @pytest.mark.browser
-def test_graphiql_runs_a_create_and_a_query(
-    browser: Browser, server: str, tmp_path: Path
-) -> None:
+def test_graphiql_runs_a_create_and_a_query(browser: Browser, server: str, tmp_path: Path) -> None:
     page = browser.new_page()
     page.route(re.compile(r"^https://unpkg\.com/"), _serve_from_npm)
     errors: list[str] = []

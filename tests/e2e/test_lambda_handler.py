@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib
 import json
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,6 +24,18 @@ Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 CREATE = """mutation($input: CreateTodoInput!) {
   createTodo(input: $input) { ... on Todo { id version status } }
 }"""
+
+
+@pytest.fixture(autouse=True)
+def _close_mangums_loop() -> Iterator[None]:
+    """Mangum runs each invocation on the thread's event loop and keeps it, as a warm Lambda
+    should; a test process closes it so nothing leaks into later tests."""
+    yield
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 @pytest.fixture
