@@ -106,6 +106,22 @@ def test_filtered_listing_stops_at_its_work_bound_and_resumes_exactly(
     assert not third.has_next
 
 
+def test_a_sparse_filtered_page_reads_on_until_it_is_full(
+    dynamodb: DynamoDBClient,
+) -> None:
+    repository = DynamoDBTodoRepository(dynamodb, TABLE, max_examined=1_000)
+    for n in range(350):
+        status = "done" if n in (0, 150, 300) else "pending"
+        repository.create(Todo(f"id-{n:04d}", "ann", "x", status, 1, n, n))
+    calls = CallCounter(dynamodb.meta.events)
+    query = TodoQuery(first=3, user_id="ann", status="done", newest_first=False)
+    page = repository.list_todos(query)
+    # Each read looks at 100 items, at most one of which matches: the page takes four reads.
+    assert [t.id for t in page.todos] == ["id-0000", "id-0150", "id-0300"]
+    assert not page.has_next
+    assert calls.operations == ["Query"] * 4
+
+
 def test_unfiltered_listing_costs_one_query(
     dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
 ) -> None:
