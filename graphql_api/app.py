@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from graphql_api.config import Settings
 from graphql_api.gql.http import GraphQLEndpoint
+from graphql_api.rest import LegacyRoutes
 from graphql_api.service import TodoService
 
 logger = logging.getLogger("graphql_api.app")
@@ -23,16 +24,26 @@ _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 def create_app(service: TodoService, settings: Settings) -> Starlette:
     graphql = GraphQLEndpoint(service, max_body_bytes=settings.max_body_bytes)
+    legacy = LegacyRoutes(
+        service,
+        max_body_bytes=settings.max_body_bytes,
+        list_max_bytes=settings.rest_list_max_bytes,
+    )
+    # CORS middleware on /graphql only: the legacy routes answer their own preflights with the
+    # exact headers the legacy API sent.
+    cors = Middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        max_age=600,
+    )
     return Starlette(
-        routes=[Route("/graphql", graphql.__call__, methods=["GET", "POST"], name="graphql")],
-        middleware=[
-            Middleware(
-                CORSMiddleware,
-                allow_origins=settings.cors_origins,
-                allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["*"],
-                max_age=600,
-            )
+        routes=[
+            Route(
+                "/graphql", graphql.__call__, methods=["GET", "POST", "OPTIONS"], middleware=[cors]
+            ),
+            *legacy.routes(),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )

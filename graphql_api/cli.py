@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import ConfigError, Settings
+from graphql_api.repository.legacy_copy import CopyReport, copy_legacy_table
 from graphql_api.repository.table import create_table
 
 logger = logging.getLogger("graphql_api.cli")
@@ -31,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = dataclasses.replace(settings, dynamodb_endpoint=args.dynamodb_endpoint)
     if args.command == "create-table":
         return _create_table(settings, local_credentials=False)
+    if args.command == "copy-legacy-table":
+        return _copy_legacy_table(settings, args.source, args.resume)
     return _serve(settings, args)
 
 
@@ -53,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     table = commands.add_parser("create-table", help="create the table where settings point")
     table.add_argument("--dynamodb-endpoint", metavar="URL")
+    copy = commands.add_parser(
+        "copy-legacy-table",
+        help="copy every item of a legacy table (userId/dateCreated keys) into ours",
+    )
+    copy.add_argument("source", help="the legacy table's name")
+    copy.add_argument("--resume", metavar="TOKEN", help="carry on where a run stopped")
+    copy.add_argument("--dynamodb-endpoint", metavar="URL")
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--output", metavar="FILE", help="write it to FILE instead")
     return parser
@@ -104,6 +114,30 @@ def _create_table(settings: Settings, *, local_credentials: bool) -> int:
     client = dynamodb_client(settings, local_credentials=local_credentials)
     created = create_table(client, settings.table_name)
     logger.info("Table %r %s", settings.table_name, "created" if created else "already exists")
+    return 0
+
+
+def _copy_legacy_table(settings: Settings, source: str, resume: str | None) -> int:
+    client = dynamodb_client(settings)
+    report = CopyReport()
+    try:
+        for report in copy_legacy_table(client, source, settings.table_name, resume=resume):
+            if report.resume:
+                logger.info(
+                    "%d copied, %d already there so far; to resume: --resume %s",
+                    report.copied,
+                    report.skipped,
+                    report.resume,
+                )
+    except ValueError as exc:
+        logger.error("todo-api: %s", exc)
+        return 2
+    logger.info(
+        "Done: %d copied, %d already there (skipped), %d without an id (not copyable)",
+        report.copied,
+        report.skipped,
+        report.without_id,
+    )
     return 0
 
 

@@ -20,6 +20,8 @@ class Settings:
     page_size_default: int = 20
     page_size_max: int = 100
     max_examined: int = 1_000
+    # Lambda answers at most 6 MB; the rest is headroom for headers and the `next` cursor.
+    rest_list_max_bytes: int = 5_000_000
     dynamodb_connect_timeout: float = 1.0
     dynamodb_read_timeout: float = 2.0
     dynamodb_max_attempts: int = 3
@@ -42,6 +44,7 @@ class Settings:
             page_size_default=_int(env, "TODO_PAGE_SIZE_DEFAULT", defaults.page_size_default),
             page_size_max=_int(env, "TODO_PAGE_SIZE_MAX", defaults.page_size_max),
             max_examined=_int(env, "TODO_MAX_EXAMINED", defaults.max_examined),
+            rest_list_max_bytes=_int(env, "TODO_REST_LIST_MAX_BYTES", defaults.rest_list_max_bytes),
             dynamodb_connect_timeout=_float(
                 env, "DYNAMODB_CONNECT_TIMEOUT", defaults.dynamodb_connect_timeout
             ),

@@ -9,9 +9,31 @@ from __future__ import annotations
 import os
 
 from mangum import Mangum
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
 
+
+class StagePrefix:
+    """Serve `/prod/todo` as `/todo` where API Gateway keeps the stage in the path.
+
+    An HTTP API's named stage arrives in `rawPath` (a REST API's `path` has none); the stage
+    becomes the ASGI `root_path`, which Starlette's routing takes off.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            stage = scope.get("aws.event", {}).get("requestContext", {}).get("stage")
+            prefix = f"/{stage}"
+            path: str = scope["path"]
+            if stage and stage != "$default" and path.startswith(prefix + "/"):
+                scope = {**scope, "root_path": prefix}
+        await self.app(scope, receive, send)
+
+
 _settings = Settings.from_env(os.environ)
-handler = Mangum(build_app(_settings, dynamodb_client(_settings)), lifespan="off")
+handler = Mangum(StagePrefix(build_app(_settings, dynamodb_client(_settings))), lifespan="off")

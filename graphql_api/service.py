@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from graphql_api.errors import InvalidCursor, InvalidQuery, InvalidTodo, TodoNotFound
@@ -14,12 +15,16 @@ from graphql_api.model import (
     MAX_USER_ID_LENGTH,
     PENDING,
     Page,
+    Position,
     Todo,
     TodoQuery,
     decode_cursor,
     is_possible_id,
 )
 from graphql_api.repository import TodoRepository
+
+# Unfiltered, so one DynamoDB read of at most 1 MB per page.
+_SWEEP_PAGE = 1_000
 
 
 def _now_ms() -> int:
@@ -69,19 +74,24 @@ class TodoService:
         newest_first: bool = True,
     ) -> Page:
         size = self._page_size(first)
-        if user_id is not None:
-            _check_text("userId", user_id, MAX_USER_ID_LENGTH, error=InvalidQuery)
         if status is not None:
             _check_text("status", status, MAX_STATUS_LENGTH, error=InvalidQuery)
-        position = decode_cursor(after) if after is not None else None
-        if (
-            position
-            and user_id is not None
-            and (position.user_id != user_id or position.created_ms is None)
-        ):
-            raise InvalidCursor(after or "")
+        position = _start(after, user_id)
         query = TodoQuery(size, position, user_id, status, newest_first)
         return self._repository.list_todos(query)
+
+    def iterate_todos(
+        self, *, after: str | None = None, user_id: str | None = None
+    ) -> Iterator[Todo]:
+        """Every todo after `after` (one user's, oldest first, with `user_id`), read lazily in
+        large pages, for callers that take as many as they can carry."""
+        query = TodoQuery(_SWEEP_PAGE, _start(after, user_id), user_id, newest_first=False)
+        while True:
+            page = self._repository.list_todos(query)
+            yield from page.todos
+            if not page.has_next:
+                return
+            query = dataclasses.replace(query, after=page.end)
 
     def create(self, *, user_id: str, content: str | None) -> Todo:
         """A new pending todo at version 1. `content` may be left out, as legacy callers do."""
@@ -124,6 +134,18 @@ class TodoService:
         if not 1 <= first <= self._page_sizes.maximum:
             raise InvalidQuery("first", f"must be between 1 and {self._page_sizes.maximum}")
         return first
+
+
+def _start(after: str | None, user_id: str | None) -> Position | None:
+    """Where a listing starts; a cursor of another listing is refused."""
+    if user_id is not None:
+        _check_text("userId", user_id, MAX_USER_ID_LENGTH, error=InvalidQuery)
+    if after is None:
+        return None
+    position = decode_cursor(after)
+    if user_id is not None and (position.user_id != user_id or position.created_ms is None):
+        raise InvalidCursor(after)
+    return position
 
 
 def _check_text(

@@ -20,6 +20,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from graphql_api.bodies import BodyTooLarge, read_body
 from graphql_api.gql.context import Context
 from graphql_api.gql.schema import schema
 from graphql_api.service import TodoService
@@ -43,7 +44,7 @@ class HTTPError(Exception):
 
 
 class GraphQLEndpoint:
-    """The Starlette endpoint for `/graphql`, routed for GET and POST."""
+    """The Starlette endpoint for `/graphql` (GET, POST, and OPTIONS for CORS preflights)."""
 
     def __init__(self, service: TodoService, *, max_body_bytes: int) -> None:
         self._service = service
@@ -66,10 +67,15 @@ class GraphQLEndpoint:
     async def _read(self, request: Request) -> tuple[dict[str, Any], frozenset[OperationType]]:
         if request.method == "GET":
             return _params_from_query_string(request.query_params), _GET_OPERATIONS
+        if request.method != "POST":  # an OPTIONS that is not a CORS preflight
+            raise HTTPError(405, "METHOD_NOT_ALLOWED", "Use GET or POST.", {"Allow": "GET, POST"})
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
             raise HTTPError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json.")
-        body = await read_body(request, self._max_body_bytes)
+        try:
+            body = await read_body(request, self._max_body_bytes)
+        except BodyTooLarge as exc:
+            raise HTTPError(413, "PAYLOAD_TOO_LARGE", str(exc)) from exc
         try:
             params = json.loads(body)
         except ValueError:
@@ -95,25 +101,6 @@ class GraphQLEndpoint:
             raise HTTPError(400, "BAD_REQUEST", exc.as_http_error_reason()) from exc
         except MissingQueryError as exc:
             raise HTTPError(400, "BAD_REQUEST", "The request has no query.") from exc
-
-
-class BodyTooLarge(HTTPError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, "PAYLOAD_TOO_LARGE", f"The body is over {limit} bytes.")
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused as soon as it is known to be over `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _wants_graphiql(request: Request) -> bool:

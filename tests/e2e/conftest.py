@@ -1,20 +1,28 @@
 from __future__ import annotations
 
+import asyncio
+import importlib
 import socket
+import sys
 import threading
 import uuid
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
+import boto3
 import pytest
 import uvicorn
+from moto import mock_aws
 from moto.server import ThreadedMotoServer
 from starlette.applications import Starlette
 
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
 from graphql_api.repository.table import create_table
+from tests.conftest import REGION, TABLE, CallCounter
+from tests.e2e.lambda_events import LambdaContext
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +79,44 @@ def start_server(moto_endpoint: str) -> StartServer:
 def server(start_server: StartServer) -> Iterator[str]:
     with start_server() as url:
         yield url
+
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+@pytest.fixture
+def close_mangums_loop() -> Iterator[None]:
+    """Mangum runs each invocation on the thread's event loop and keeps it, as a warm Lambda
+    should; a test process closes it so nothing leaks into later tests."""
+    yield
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def calls() -> Iterator[CallCounter]:
+    """Counts what every client made from here on sends (mock_aws resets the default session,
+    so the counter joins the session inside it)."""
+    with mock_aws():
+        boto3.setup_default_session()
+        assert boto3.DEFAULT_SESSION is not None
+        yield CallCounter(boto3.DEFAULT_SESSION.events)
+
+
+def fresh_handler() -> Handler:
+    """Import the handler module anew, so it reads the environment as a cold start does."""
+    sys.modules.pop("graphql_api.handler", None)
+    module = importlib.import_module("graphql_api.handler")
+    handler: Handler = module.handler
+    return handler
+
+
+@pytest.fixture
+def handler(calls: CallCounter, close_mangums_loop: None) -> Handler:
+    """The Lambda handler over moto, its table made from the shared definition."""
+    create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
+    calls.reset()
+    return fresh_handler()

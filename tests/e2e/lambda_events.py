@@ -35,12 +35,18 @@ def event(
     body: str | None = None,
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    stage: str | None = None,
 ) -> dict[str, Any]:
+    """An event for `method path`; `stage` names an HTTP API stage other than `$default`,
+    which API Gateway then puts in front of the path."""
     payload: dict[str, Any] = copy.deepcopy(json.loads((EVENTS / f"{kind}.json").read_text()))
     payload["body"] = body
     if kind == "rest_api_v1":
         _rest_v1(payload, method, path, query, headers or {})
     else:
+        if stage:
+            payload["requestContext"]["stage"] = stage
+            path = f"/{stage}{path}"
         _v2(payload, method, path, query, headers or {})
     return payload
 

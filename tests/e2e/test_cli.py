@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import boto3
 import httpx
 
 from graphql_api.gql.schema import schema
@@ -107,3 +108,47 @@ def test_bad_configuration_is_reported_without_a_traceback() -> None:
     assert result.returncode == 2
     assert "TODO_PAGE_SIZE_MAX must be a whole number" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_copy_legacy_table_reports_what_it_copied_and_skipped(moto_endpoint: str) -> None:
+    client = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="eu-west-1")
+    legacy = f"legacy-{uuid.uuid4().hex[:8]}"
+    client.create_table(
+        TableName=legacy,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "userId", "AttributeType": "S"},
+            {"AttributeName": "dateCreated", "AttributeType": "N"},
+        ],
+        KeySchema=[
+            {"AttributeName": "userId", "KeyType": "HASH"},
+            {"AttributeName": "dateCreated", "KeyType": "RANGE"},
+        ],
+    )
+    for n in range(12):
+        client.put_item(
+            TableName=legacy,
+            Item={
+                "id": {"S": f"id-{n}"},
+                "userId": {"S": "pub0001"},
+                "dateCreated": {"N": str(n)},
+                "dateUpdated": {"N": str(n)},
+                "content": {"S": "x"},
+                "status": {"S": "pending"},
+            },
+        )
+    env = {**os.environ, "TODO_TABLE_NAME": f"todos-{uuid.uuid4().hex[:8]}"}
+    endpoint = ["--dynamodb-endpoint", moto_endpoint]
+    subprocess.run([TODO_API, "create-table", *endpoint], env=env, check=True)
+    runs = [
+        subprocess.run(
+            [TODO_API, "copy-legacy-table", legacy, *endpoint],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+        for _ in range(2)
+    ]
+    assert "Done: 12 copied, 0 already there (skipped), 0 without an id" in runs[0]
+    assert "Done: 0 copied, 12 already there (skipped), 0 without an id" in runs[1]

@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import importlib
 import json
-import sys
-import warnings
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
 
-from graphql_api.repository.table import create_table
-from tests.conftest import REGION, TABLE, CallCounter
+from tests.conftest import CallCounter
+from tests.e2e.conftest import Handler, fresh_handler
 from tests.e2e.lambda_events import KINDS, LambdaContext, event, graphql_post
-
-Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 CREATE = """mutation($input: CreateTodoInput!) {
   createTodo(input: $input) { ... on Todo { id version status } }
 }"""
-
-
-@pytest.fixture(autouse=True)
-def _close_mangums_loop() -> Iterator[None]:
-    """Mangum runs each invocation on the thread's event loop and keeps it, as a warm Lambda
-    should; a test process closes it so nothing leaks into later tests."""
-    yield
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-    loop.close()
-    asyncio.set_event_loop(None)
-
-
-@pytest.fixture
-def calls() -> Iterator[CallCounter]:
-    """Counts what every client made from here on sends (mock_aws resets the default session,
-    so the counter joins the session inside it)."""
-    with mock_aws():
-        boto3.setup_default_session()
-        assert boto3.DEFAULT_SESSION is not None
-        yield CallCounter(boto3.DEFAULT_SESSION.events)
-
-
-def _fresh_handler() -> Handler:
-    sys.modules.pop("graphql_api.handler", None)
-    module = importlib.import_module("graphql_api.handler")
-    handler: Handler = module.handler
-    return handler
-
-
-@pytest.fixture
-def handler(calls: CallCounter) -> Handler:
-    create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
-    calls.reset()
-    return _fresh_handler()
 
 
 def body(response: dict[str, Any]) -> Any:
@@ -151,12 +107,13 @@ def test_each_mutation_costs_one_write(handler: Handler, calls: CallCounter) -> 
     assert calls.operations == ["PutItem", "UpdateItem", "DeleteItem"]
 
 
+@pytest.mark.usefixtures("close_mangums_loop")
 def test_storage_failures_are_masked_without_aws_detail(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("TODO_TABLE_NAME", "no-such-table")
     with mock_aws():
-        handler = _fresh_handler()
+        handler = fresh_handler()
         response = handler(
             graphql_post("http_api_v2", "{ todos { nodes { id } } }"), LambdaContext()
         )
@@ -173,6 +130,25 @@ def test_storage_failures_are_masked_without_aws_detail(
         ],
     }
     assert "ResourceNotFoundException" in caplog.text  # the detail is logged, server side
+
+
+@pytest.mark.usefixtures("close_mangums_loop")
+@pytest.mark.parametrize(
+    ("method", "path", "message"),
+    [
+        ("GET", "/todo", "Could not list wall posts"),
+        ("GET", "/todo/x", "Could not fetch wall post"),
+        ("DELETE", "/todo/x", "Could not save to dynamoDB"),
+    ],
+)
+def test_legacy_routes_mask_storage_failures_in_the_envelope(
+    monkeypatch: pytest.MonkeyPatch, method: str, path: str, message: str
+) -> None:
+    monkeypatch.setenv("TODO_TABLE_NAME", "no-such-table")
+    with mock_aws():
+        response = fresh_handler()(event("rest_api_v1", method, path), LambdaContext())
+    assert response["statusCode"] == 500
+    assert response["body"] == (f'{{"message":"{message}","description":"Internal server error."}}')
 
 
 def test_unknown_paths_answer_json_404(handler: Handler) -> None:
