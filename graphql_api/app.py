@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -14,10 +12,9 @@ from starlette.routing import Route
 
 from graphql_api.config import Settings
 from graphql_api.gql.http import GraphQLEndpoint
+from graphql_api.request_log import RequestLog, note_unexpected
 from graphql_api.rest import LegacyRoutes
 from graphql_api.service import TodoService
-
-logger = logging.getLogger("graphql_api.app")
 
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
@@ -45,6 +42,7 @@ def create_app(service: TodoService, settings: Settings) -> Starlette:
             ),
             *legacy.routes(),
         ],
+        middleware=[Middleware(RequestLog)],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
 
@@ -60,7 +58,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
-    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    note_unexpected(exc, f"{request.method} {request.url.path}")
     return JSONResponse(
         {
             "errors": [

@@ -14,18 +14,20 @@ from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import ConfigError, Settings
 from graphql_api.repository.legacy_copy import CopyReport, copy_legacy_table
 from graphql_api.repository.table import create_table
+from graphql_api.request_log import configure_logging
 
 logger = logging.getLogger("graphql_api.cli")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    _console()
     try:
         settings = Settings.from_env(os.environ)
     except ConfigError as exc:
         logger.error("todo-api: %s", exc)
         return 2
+    configure_logging(settings.log_level)
     if args.command == "export-schema":
         return _export_schema(args.output)
     if args.dynamodb_endpoint:
@@ -35,6 +37,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "copy-legacy-table":
         return _copy_legacy_table(settings, args.source, args.resume)
     return _serve(settings, args)
+
+
+def _console() -> None:
+    """Plain lines for what the command tells its user; everything else logs JSON."""
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,7 +86,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     with _dynamodb(settings, create=args.create_table) as (settings, local):
         app = build_app(settings, dynamodb_client(settings, local_credentials=local))
         logger.info("GraphiQL: http://%s:%d/graphql", args.host, args.port)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        # No access log: the app writes its own line per request. No log config: uvicorn's
+        # lines go through the JSON logging set up above.
+        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
     return 0
 
 

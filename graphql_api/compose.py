@@ -10,6 +10,7 @@ from botocore.config import Config
 from graphql_api.app import create_app
 from graphql_api.config import Settings
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
+from graphql_api.request_log import count_dynamodb_call
 from graphql_api.service import PageSizes, TodoService
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def dynamodb_client(settings: Settings, *, local_credentials: bool = False) -> D
         retries={"mode": "standard", "total_max_attempts": settings.dynamodb_max_attempts},
     )
     placeholder = "local" if local_credentials else None
-    return boto3.client(
+    client = boto3.client(
         "dynamodb",
         region_name=settings.region,
         endpoint_url=settings.dynamodb_endpoint,
@@ -37,6 +38,8 @@ def dynamodb_client(settings: Settings, *, local_credentials: bool = False) -> D
         aws_access_key_id=placeholder,
         aws_secret_access_key=placeholder,
     )
+    client.meta.events.register("before-call.dynamodb", count_dynamodb_call)
+    return client
 
 
 def build_app(settings: Settings, client: DynamoDBClient) -> Starlette:

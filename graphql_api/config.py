@@ -25,6 +25,7 @@ class Settings:
     dynamodb_connect_timeout: float = 1.0
     dynamodb_read_timeout: float = 2.0
     dynamodb_max_attempts: int = 3
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -54,6 +55,7 @@ class Settings:
             dynamodb_max_attempts=_int(
                 env, "DYNAMODB_MAX_ATTEMPTS", defaults.dynamodb_max_attempts
             ),
+            log_level=_level(env.get("LOG_LEVEL", defaults.log_level)),
         )
 
 
@@ -68,6 +70,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ConfigError(f"{name} must be at least 1, not {value}")
     return value
+
+
+def _level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {raw!r}")
+    return level
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

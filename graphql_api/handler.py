@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
+from graphql_api.request_log import configure_logging
 
 
 class StagePrefix:
@@ -36,4 +37,5 @@ class StagePrefix:
 
 
 _settings = Settings.from_env(os.environ)
+configure_logging(_settings.log_level)
 handler = Mangum(StagePrefix(build_app(_settings, dynamodb_client(_settings))), lifespan="off")

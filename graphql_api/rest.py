@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from functools import wraps
 from typing import Any, TypeVar
@@ -21,9 +20,8 @@ from starlette.routing import Route
 from graphql_api.bodies import BodyTooLarge, read_body
 from graphql_api.errors import InvalidQuery, InvalidTodo, TodoNotFound, VersionConflict
 from graphql_api.model import Position, Todo, encode_cursor
+from graphql_api.request_log import note_unexpected
 from graphql_api.service import TodoService
-
-logger = logging.getLogger("graphql_api.rest")
 
 SAVE_FAILED = "Could not save to dynamoDB"
 FETCH_FAILED = "Could not fetch wall post"
@@ -87,7 +85,7 @@ def _status_and_description(exc: Exception) -> tuple[int, str]:
             return 404, str(exc)
         case VersionConflict():
             return 412, str(exc)
-    logger.error("unexpected error in a legacy route", exc_info=exc)
+    note_unexpected(exc, "a legacy route")
     return 500, "Internal server error."
 
 

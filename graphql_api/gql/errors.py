@@ -7,14 +7,11 @@ unusable query arguments carry a code; an exception nobody expected becomes
 
 from __future__ import annotations
 
-import logging
-
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from graphql_api.errors import InvalidQuery
-
-logger = logging.getLogger("graphql_api.gql")
+from graphql_api.request_log import note_code, note_unexpected
 
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -34,12 +31,8 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
-        if is_unexpected(error):
-            logger.error(
-                "unexpected error resolving %s",
-                ".".join(map(str, error.path or ())),
-                exc_info=error.original_error,
-            )
+        if error.original_error is not None and is_unexpected(error):
+            note_unexpected(error.original_error, ".".join(map(str, error.path or ())))
 
 
 def apply_error_policy(result: ExecutionResult) -> ExecutionResult:
@@ -51,6 +44,8 @@ def apply_error_policy(result: ExecutionResult) -> ExecutionResult:
     if result.errors:
         request_error = isinstance(result, PreExecutionError)
         result.errors = [_coded(error, request_error=request_error) for error in result.errors]
+        for error in result.errors:
+            note_code((error.extensions or {})["code"])
     return result
 
 

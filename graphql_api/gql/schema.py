@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
@@ -11,12 +12,13 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.types.execution import ExecutionContext, ExecutionResult
 
-from graphql_api import errors
+from graphql_api import errors, request_log
 from graphql_api.gql.context import Info
 from graphql_api.gql.errors import apply_error_policy, bad_user_input, log_unexpected
 from graphql_api.gql.types import (
@@ -129,6 +131,16 @@ class Mutation:
         return TodoType.from_model(todo)
 
 
+class _RecordOperation(SchemaExtension):
+    """Name the operation in the request's log line."""
+
+    def on_execute(self) -> Iterator[None]:
+        if record := request_log.current():
+            record.operation_name = self.execution_context.operation_name
+            record.operation_type = self.execution_context.operation_type.value
+        yield
+
+
 class _Schema(strawberry.Schema):
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         return apply_error_policy(await super().execute(*args, **kwargs))
@@ -147,6 +159,7 @@ def _extensions() -> list[Any]:
         lambda: ParserCache(maxsize=_CACHE_SIZE),
         lambda: AddValidationRules(_RULES),  # type: ignore[arg-type]
         lambda: ValidationCache(maxsize=_CACHE_SIZE),
+        _RecordOperation,
     ]
 
 

@@ -10,6 +10,7 @@ import strawberry
 
 from graphql_api import errors
 from graphql_api.model import Page, Position, Todo, encode_cursor
+from graphql_api.request_log import note_code
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -104,6 +105,7 @@ class TodoNotFoundType(ErrorType):
 
     @classmethod
     def from_error(cls, error: errors.TodoNotFound) -> TodoNotFoundType:
+        note_code(ErrorCode.NOT_FOUND.value)
         return cls(code=ErrorCode.NOT_FOUND, message=str(error), id=strawberry.ID(error.todo_id))
 
 
@@ -115,6 +117,7 @@ class VersionConflictType(ErrorType):
 
     @classmethod
     def from_error(cls, error: errors.VersionConflict) -> VersionConflictType:
+        note_code(ErrorCode.VERSION_CONFLICT.value)
         return cls(
             code=ErrorCode.VERSION_CONFLICT,
             message=str(error),
@@ -130,6 +133,7 @@ class ValidationFailedType(ErrorType):
 
     @classmethod
     def from_error(cls, error: errors.InvalidTodo) -> ValidationFailedType:
+        note_code(ErrorCode.VALIDATION_FAILED.value)
         return cls(code=ErrorCode.VALIDATION_FAILED, message=str(error), field=error.field)
 
 

@@ -298,7 +298,7 @@ def test_unexpected_errors_are_masked_and_logged(caplog: pytest.LogCaptureFixtur
             "extensions": {"code": "INTERNAL_SERVER_ERROR"},
         }
     ]
-    (record,) = [r for r in caplog.records if r.name == "graphql_api.gql"]
+    (record,) = [r for r in caplog.records if r.name == "graphql_api"]
     assert record.exc_info is not None
     assert "secret is gone" in str(record.exc_info[1])
 

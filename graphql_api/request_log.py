@@ -1,0 +1,133 @@
+"""One structured JSON log line per request.
+
+The `RequestLog` middleware opens a `RequestRecord` for each request in a context variable;
+the layers below add what they learn (the GraphQL operation, outcome codes, DynamoDB calls,
+an unexpected exception) and the middleware writes the line when the response is sent.
+
+The formatter is python-json-logger on the standard `logging` module: it adds about 2 ms to a
+cold start, where structlog and Powertools' Logger each add over 20 ms (bench figures in the
+README).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("graphql_api.request")
+
+
+@dataclass
+class RequestRecord:
+    method: str
+    path: str
+    request_id: str | None
+    status: int | None = None
+    operation_name: str | None = None
+    operation_type: str | None = None
+    codes: list[str] = field(default_factory=list)
+    dynamodb_calls: int = 0
+    error: BaseException | None = None
+
+
+_current: ContextVar[RequestRecord | None] = ContextVar("request_record", default=None)
+
+
+def current() -> RequestRecord | None:
+    return _current.get()
+
+
+def note_code(code: str) -> None:
+    """An outcome worth knowing: an error code sent to the client, or a mutation's failure."""
+    if record := _current.get():
+        record.codes.append(code)
+
+
+def note_unexpected(error: BaseException, where: str) -> None:
+    """Keep the exception for the request's log line; outside a request, log it now."""
+    record = _current.get()
+    if record is None:
+        logging.getLogger("graphql_api").error("unexpected error in %s", where, exc_info=error)
+    elif record.error is None:
+        record.error = error
+
+
+def count_dynamodb_call(**_: Any) -> None:
+    """A botocore `before-call.dynamodb` hook; DynamoDB calls run in worker threads, which
+    carry the request's context with them."""
+    if record := _current.get():
+        record.dynamodb_calls += 1
+
+
+class RequestLog:
+    """ASGI middleware writing each request's line when its response starts."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        context = scope.get("aws.context")
+        record = RequestRecord(
+            scope["method"], scope["path"], getattr(context, "aws_request_id", None)
+        )
+        token = _current.set(record)
+        started = time.perf_counter()
+
+        async def send_noting_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                record.status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        except BaseException as exc:
+            record.error = record.error or exc
+            record.status = record.status or 500  # Starlette's outermost layer answers it
+            raise
+        finally:
+            _current.reset(token)
+            _write(record, (time.perf_counter() - started) * 1000)
+
+
+def _write(record: RequestRecord, duration_ms: float) -> None:
+    fields = {
+        "requestId": record.request_id,
+        "method": record.method,
+        "path": record.path,
+        "status": record.status,
+        "operationName": record.operation_name,
+        "operationType": record.operation_type,
+        "codes": record.codes,
+        "durationMs": round(duration_ms, 2),
+        "dynamodbCalls": record.dynamodb_calls,
+    }
+    if record.error is not None:
+        logger.error("request", extra=fields, exc_info=record.error)
+    else:
+        logger.info("request", extra=fields)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """JSON lines on stderr for everything, or on the handlers Lambda's runtime installed."""
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.StreamHandler(sys.stderr))
+    formatter = JsonFormatter(
+        "{levelname}{name}{message}",
+        style="{",
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp=True,
+    )
+    for handler in root.handlers:
+        handler.setFormatter(formatter)
+    root.setLevel(level)
