@@ -151,6 +151,16 @@ def test_legacy_routes_mask_storage_failures_in_the_envelope(
     assert response["body"] == (f'{{"message":"{message}","description":"Internal server error."}}')
 
 
+def test_http_api_events_under_a_named_stage_reach_graphql_and_rest(handler: Handler) -> None:
+    query = json.dumps({"query": "{ __typename }"})
+    graphql = handler(
+        event("http_api_v2", "POST", "/graphql", body=query, stage="prod"), LambdaContext()
+    )
+    assert json.loads(graphql["body"]) == {"data": {"__typename": "Query"}}
+    rest = handler(event("http_api_v2", "GET", "/todo", stage="prod"), LambdaContext())
+    assert (rest["statusCode"], rest["body"]) == (200, '{"data":[]}')
+
+
 def test_unknown_paths_answer_json_404(handler: Handler) -> None:
     response = handler(event("http_api_v2", "GET", "/nope"), LambdaContext())
     assert response["statusCode"] == 404
