@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from graphql_api.errors import InvalidCursor, InvalidQuery, InvalidTodo, TodoNotFound
 from graphql_api.model import (
@@ -91,7 +90,7 @@ class TodoService:
             yield from page.todos
             if not page.has_next:
                 return
-            query = dataclasses.replace(query, after=page.end)
+            query = replace(query, after=page.end)
 
     def create(self, *, user_id: str, content: str | None) -> Todo:
         """A new pending todo at version 1. `content` may be left out, as legacy callers do."""

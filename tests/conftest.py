@@ -55,6 +55,22 @@ class CallCounter:
         self.operations.clear()
 
 
+def create_legacy_table(client: DynamoDBClient, name: str) -> None:
+    """A table with the legacy Node.js API's key schema: `userId` partition, `dateCreated` sort."""
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "userId", "AttributeType": "S"},
+            {"AttributeName": "dateCreated", "AttributeType": "N"},
+        ],
+        KeySchema=[
+            {"AttributeName": "userId", "KeyType": "HASH"},
+            {"AttributeName": "dateCreated", "KeyType": "RANGE"},
+        ],
+    )
+
+
 @pytest.fixture
 def dynamodb() -> Iterator[DynamoDBClient]:
     """A DynamoDB client on moto, with the todo table created from the shared definition."""

@@ -18,7 +18,7 @@ import boto3
 import httpx
 
 from graphql_api.gql.schema import schema
-from tests.conftest import TABLE
+from tests.conftest import TABLE, create_legacy_table
 
 TODO_API = str(Path(sys.executable).parent / "todo-api")
 CREATE = 'mutation { createTodo(input: {userId: "ann", content: "milk"}) { ... on Todo { id } } }'
@@ -113,18 +113,7 @@ def test_bad_configuration_is_reported_without_a_traceback() -> None:
 def test_copy_legacy_table_reports_what_it_copied_and_skipped(moto_endpoint: str) -> None:
     client = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="eu-west-1")
     legacy = f"legacy-{uuid.uuid4().hex[:8]}"
-    client.create_table(
-        TableName=legacy,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "userId", "AttributeType": "S"},
-            {"AttributeName": "dateCreated", "AttributeType": "N"},
-        ],
-        KeySchema=[
-            {"AttributeName": "userId", "KeyType": "HASH"},
-            {"AttributeName": "dateCreated", "KeyType": "RANGE"},
-        ],
-    )
+    create_legacy_table(client, legacy)
     for n in range(12):
         client.put_item(
             TableName=legacy,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from graphql_api.repository.legacy_copy import CopyReport, copy_legacy_table
-from tests.conftest import TABLE
+from tests.conftest import TABLE, create_legacy_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -30,18 +30,7 @@ def legacy_item(n: int) -> dict[str, Any]:
 
 @pytest.fixture
 def legacy(dynamodb: DynamoDBClient) -> list[dict[str, Any]]:
-    dynamodb.create_table(
-        TableName=LEGACY,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "userId", "AttributeType": "S"},
-            {"AttributeName": "dateCreated", "AttributeType": "N"},
-        ],
-        KeySchema=[
-            {"AttributeName": "userId", "KeyType": "HASH"},
-            {"AttributeName": "dateCreated", "KeyType": "RANGE"},
-        ],
-    )
+    create_legacy_table(dynamodb, LEGACY)
     items = [legacy_item(n) for n in range(300)]
     for item in items:
         dynamodb.put_item(TableName=LEGACY, Item=item)
