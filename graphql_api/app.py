@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from graphql_api.config import Settings
 from graphql_api.gql.http import GraphQLEndpoint
-from graphql_api.request_log import RequestLog, note_unexpected
+from graphql_api.request_log import RequestLog, note_code, note_unexpected
 from graphql_api.rest import LegacyRoutes
 from graphql_api.service import TodoService
 
@@ -50,6 +50,7 @@ def create_app(service: TodoService, settings: Settings) -> Starlette:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+    note_code(code)
     return JSONResponse(
         {"errors": [{"message": exc.detail, "extensions": {"code": code}}]},
         exc.status_code,

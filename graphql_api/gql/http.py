@@ -23,6 +23,7 @@ from strawberry.types.graphql import OperationType
 from graphql_api.bodies import BodyTooLarge, read_body
 from graphql_api.gql.context import Context
 from graphql_api.gql.schema import schema
+from graphql_api.request_log import note_code
 from graphql_api.service import TodoService
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -60,6 +61,7 @@ class GraphQLEndpoint:
             params, allowed = await self._read(request)
             result = await self._execute(params, allowed)
         except HTTPError as exc:
+            note_code(exc.code)
             body = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
             return _json(body, exc.status, media_type, exc.headers)
         return _json(*_body_and_status(result, media_type), media_type)
