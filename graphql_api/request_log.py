@@ -131,3 +131,5 @@ def configure_logging(level: str = "INFO") -> None:
     for handler in root.handlers:
         handler.setFormatter(formatter)
     root.setLevel(level)
+    if level != "DEBUG":  # botocore says where it found credentials on every cold start
+        logging.getLogger("botocore").setLevel(logging.WARNING)
