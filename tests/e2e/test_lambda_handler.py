@@ -161,6 +161,13 @@ def test_http_api_events_under_a_named_stage_reach_graphql_and_rest(handler: Han
     assert (rest["statusCode"], rest["body"]) == (200, '{"data":[]}')
 
 
+def test_rest_api_events_whose_path_keeps_the_stage_are_served_too(handler: Handler) -> None:
+    payload = event("rest_api_v1", "GET", "/todo")
+    payload["path"] = payload["requestContext"]["path"]  # "/prod/todo", as some setups send
+    response = handler(payload, LambdaContext())
+    assert (response["statusCode"], response["body"]) == (200, '{"data":[]}')
+
+
 def test_unknown_paths_answer_json_404(handler: Handler) -> None:
     response = handler(event("http_api_v2", "GET", "/nope"), LambdaContext())
     assert response["statusCode"] == 404

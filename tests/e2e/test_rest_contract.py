@@ -194,8 +194,9 @@ def test_fetch_answers_an_array_of_the_item(rest: RestClient) -> None:
     assert reply.headers["etag"] == '"1"'
 
 
-def test_fetch_of_unknown_id_is_an_empty_array_not_404(rest: RestClient) -> None:
-    reply = rest.request("GET", "/todo/nope")
+@pytest.mark.parametrize("todo_id", ["nope", "x" * 3_000])
+def test_fetch_of_unknown_id_is_an_empty_array_not_404(rest: RestClient, todo_id: str) -> None:
+    reply = rest.request("GET", f"/todo/{todo_id}")
     assert reply.status == 200
     legacy_response(reply)
     assert reply.body == b"[]"
