@@ -47,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _create_table(settings, local_credentials=False)
     if args.command == "copy-legacy-table":
         return _copy_legacy_table(settings, args.source, args.resume)
-    return _serve(settings, args)
+    try:
+        return _serve(settings, args)
+    except KeyboardInterrupt:  # a second Ctrl-C while shutting down: stop, without a traceback
+        return 130
 
 
 def _console() -> None:
@@ -102,8 +105,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         app = build_app(settings, dynamodb_client(settings, local_credentials=local))
         logger.info("GraphiQL: http://%s:%d/graphql", args.host, args.port)
         # No access log: the app writes its own line per request. No log config: uvicorn's
-        # lines go through the JSON logging set up above.
-        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
+        # lines go through the JSON logging set up above. No lifespan: the app has none, as
+        # on Lambda, and a second Ctrl-C would otherwise log a cancelled lifespan task.
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            access_log=False,
+            log_config=None,
+            lifespan="off",
+        )
     return 0
 
 

@@ -48,7 +48,7 @@ def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str
             assert process.stderr is not None
             for line in process.stderr:
                 lines.append(line)
-                if "Application startup complete" in line:
+                if "Uvicorn running on" in line:
                     announced.set()
 
         reader = threading.Thread(target=read, daemon=True)
