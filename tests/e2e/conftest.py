@@ -7,7 +7,7 @@ import sys
 import threading
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
@@ -22,7 +22,7 @@ from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
 from graphql_api.repository.table import create_table
 from tests.conftest import REGION, TABLE, CallCounter
-from tests.e2e.lambda_events import LambdaContext
+from tests.e2e.lambda_events import Handler
 
 
 @pytest.fixture(scope="session")
@@ -79,9 +79,6 @@ def start_server(moto_endpoint: str) -> StartServer:
 def server(start_server: StartServer) -> Iterator[str]:
     with start_server() as url:
         yield url
-
-
-Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 @pytest.fixture

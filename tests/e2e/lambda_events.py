@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,10 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 10_000
+
+
+Handler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
+"""The Lambda handler's shape, as tests call it."""
 
 
 def event(

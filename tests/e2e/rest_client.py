@@ -13,9 +13,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from tests.e2e.lambda_events import LambdaContext, event
-
-Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+from tests.e2e.lambda_events import Handler, LambdaContext, event
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import pytest
 from moto import mock_aws
 
 from tests.conftest import CallCounter
-from tests.e2e.conftest import Handler, fresh_handler
-from tests.e2e.lambda_events import KINDS, LambdaContext, event, graphql_post
+from tests.e2e.conftest import fresh_handler
+from tests.e2e.lambda_events import KINDS, Handler, LambdaContext, event, graphql_post
 
 CREATE = """mutation($input: CreateTodoInput!) {
   createTodo(input: $input) { ... on Todo { id version status } }

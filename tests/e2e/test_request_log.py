@@ -13,8 +13,8 @@ import pytest
 from moto import mock_aws
 
 from graphql_api.request_log import configure_logging
-from tests.e2e.conftest import Handler, fresh_handler
-from tests.e2e.lambda_events import LambdaContext, event, graphql_post
+from tests.e2e.conftest import fresh_handler
+from tests.e2e.lambda_events import Handler, LambdaContext, event, graphql_post
 
 CREATE = """mutation Create($input: CreateTodoInput!) {
   createTodo(input: $input) { ... on Todo { id } }
