@@ -26,9 +26,12 @@ import strawberry
 from mangum import Mangum
 
 from graphql_api.app import create_app
+from graphql_api.auth import OpenAccess
+from graphql_api.budget import Budget
 from graphql_api.config import Settings
 from graphql_api.gql.context import Context
 from graphql_api.gql.schema import Mutation, Query, schema
+from graphql_api.model import OPEN_ACCESS
 from graphql_api.service import TodoService
 from tests.e2e.lambda_events import LambdaContext, graphql_post
 from tests.fakes import InMemoryTodoRepository
@@ -74,14 +77,18 @@ def cold_start_ms(repeat: int = 7) -> tuple[float, float]:
 
 def main() -> None:
     service = TodoService(InMemoryTodoRepository())
-    todo = service.create(user_id="ann", content="milk")
+    todo = service.create(OPEN_ACCESS, Budget.unlimited(), user_id="ann", content="milk")
     uncached = strawberry.Schema(query=Query, mutation=Mutation)
 
     loop = asyncio.new_event_loop()
 
     def execute(target: Any, query: str, variables: dict[str, Any]) -> Callable[[], object]:
         return lambda: loop.run_until_complete(
-            target.execute(query, variable_values=variables, context_value=Context(service))
+            target.execute(
+                query,
+                variable_values=variables,
+                context_value=Context(service, OPEN_ACCESS, Budget.unlimited()),
+            )
         )
 
     handler, bare = cold_start_ms()
@@ -98,7 +105,7 @@ def main() -> None:
     )
 
     loop.close()
-    app: Any = Mangum(create_app(service, Settings()), lifespan="off")
+    app: Any = Mangum(create_app(service, OpenAccess(), Settings()), lifespan="off")
     lookup = graphql_post("http_api_v2", LOOKUP, id=todo.id)
     create = graphql_post("http_api_v2", CREATE, input={"userId": "ann", "content": "x"})
     for name, event in (("todo(id:)", lookup), ("createTodo", create)):

@@ -10,8 +10,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from graphql_api.auth import Authenticator
 from graphql_api.config import Settings
 from graphql_api.gql.http import GraphQLEndpoint
+from graphql_api.gql.schema import create_schema
 from graphql_api.request_log import RequestLog, note_code, note_unexpected
 from graphql_api.rest import LegacyRoutes
 from graphql_api.service import TodoService
@@ -19,12 +21,15 @@ from graphql_api.service import TodoService
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
-def create_app(service: TodoService, settings: Settings) -> Starlette:
-    graphql = GraphQLEndpoint(service, max_body_bytes=settings.max_body_bytes)
+def create_app(service: TodoService, authenticator: Authenticator, settings: Settings) -> Starlette:
+    schema = create_schema(introspection=settings.introspection)
+    graphql = GraphQLEndpoint(service, authenticator, schema, settings)
     legacy = LegacyRoutes(
         service,
+        authenticator,
         max_body_bytes=settings.max_body_bytes,
-        list_max_bytes=settings.rest_list_max_bytes,
+        list_max_bytes=settings.max_response_bytes,
+        request_timeout=settings.request_timeout,
     )
     # CORS middleware on /graphql only: the legacy routes answer their own preflights with the
     # exact headers the legacy API sent.
@@ -40,6 +45,9 @@ def create_app(service: TodoService, settings: Settings) -> Starlette:
             Route(
                 "/graphql", graphql.__call__, methods=["GET", "POST", "OPTIONS"], middleware=[cors]
             ),
+            # The page alone, for a gateway that asks a token of every /graphql request: a
+            # browser's navigation sends none.
+            Route("/graphiql", graphql.graphiql, methods=["GET"]),
             *legacy.routes(),
         ],
         middleware=[Middleware(RequestLog)],

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import logging
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error("todo-api: %s", exc)
         return 2
     configure_logging(settings.log_level)
+    if args.command == "token":
+        return _token(settings, args.subject, admin=args.admin, expires_s=args.expires)
     if args.dynamodb_endpoint:
         settings = dataclasses.replace(settings, dynamodb_endpoint=args.dynamodb_endpoint)
     if args.command == "create-table":
@@ -80,6 +83,19 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --dynamodb-endpoint: create the table if it does not exist",
     )
+    serve.add_argument(
+        "--auth",
+        action="store_true",
+        help="require a bearer token (HS256 with TODO_JWT_SECRET, or a fresh secret it prints)",
+    )
+    token = commands.add_parser(
+        "token", help="print a bearer token for `serve --auth` (signed with TODO_JWT_SECRET)"
+    )
+    token.add_argument("subject", metavar="SUB", help="the user id the token speaks for")
+    token.add_argument("--admin", action="store_true", help="make the user an admin")
+    token.add_argument(
+        "--expires", metavar="SECONDS", type=_positive, default=3_600, help="default: 3600"
+    )
     table = commands.add_parser("create-table", help="create the table where settings point")
     table.add_argument("--dynamodb-endpoint", metavar="URL")
     copy = commands.add_parser(
@@ -98,8 +114,44 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _token(settings: Settings, subject: str, *, admin: bool, expires_s: int) -> int:
+    from graphql_api.tokens import issue
+
+    if settings.jwt_secret is None:
+        logger.error("todo-api: set TODO_JWT_SECRET to the secret `serve --auth` uses")
+        return 2
+    extra = {settings.admin_claim: [settings.admin_group]} if admin else None
+    sys.stdout.write(issue(settings.jwt_secret, subject, expires_s=expires_s, extra=extra) + "\n")
+    return 0
+
+
+def _with_auth(settings: Settings) -> Settings:
+    """Settings for `serve --auth`: tokens verified with TODO_JWT_SECRET, or a fresh secret."""
+    secret = settings.jwt_secret
+    if secret is None:
+        secret = secrets.token_urlsafe(32)
+        logger.info(
+            "Authentication on, with a fresh secret. For tokens, in another terminal:\n"
+            "  export TODO_JWT_SECRET=%s\n  todo-api token <user id> [--admin]",
+            secret,
+        )
+    else:
+        logger.info("Authentication on: tokens signed with TODO_JWT_SECRET (todo-api token)")
+    return dataclasses.replace(settings, auth="jwt", jwt_secret=secret)
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn  # a local-only dependency, kept out of the Lambda import path
+
+    if args.auth:
+        settings = _with_auth(settings)
 
     with _dynamodb(settings, create=args.create_table) as (settings, local):
         app = build_app(settings, dynamodb_client(settings, local_credentials=local))

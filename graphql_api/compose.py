@@ -8,6 +8,7 @@ import boto3
 from botocore.config import Config
 
 from graphql_api.app import create_app
+from graphql_api.auth import Authenticator, JwtAuthenticator, OpenAccess, TokenVerifier
 from graphql_api.config import Settings
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
 from graphql_api.request_log import count_dynamodb_call
@@ -43,8 +44,37 @@ def dynamodb_client(settings: Settings, *, local_credentials: bool = False) -> D
 
 
 def build_app(settings: Settings, client: DynamoDBClient) -> Starlette:
-    repository = DynamoDBTodoRepository(
-        client, settings.table_name, max_examined=settings.max_examined
+    repository = DynamoDBTodoRepository(client, settings.table_name)
+    page_sizes = PageSizes(
+        settings.page_size_default, settings.page_size_max, settings.max_examined
     )
-    page_sizes = PageSizes(settings.page_size_default, settings.page_size_max)
-    return create_app(TodoService(repository, page_sizes=page_sizes), settings)
+    service = TodoService(repository, page_sizes=page_sizes)
+    return create_app(service, authenticator(settings), settings)
+
+
+def authenticator(settings: Settings) -> Authenticator:
+    if settings.auth == "none":
+        return OpenAccess()
+    return JwtAuthenticator(
+        _token_verifier(settings),
+        admin_claim=settings.admin_claim,
+        admin_group=settings.admin_group,
+    )
+
+
+def _token_verifier(settings: Settings) -> TokenVerifier | None:
+    """How this service verifies bearer tokens itself; None where only an API Gateway
+    authorizer vouches for callers."""
+    issuer, audience = settings.jwt_issuer, settings.jwt_audience
+    if settings.jwt_secret is None and (issuer is None or audience is None):
+        return None
+    # Imported only here: PyJWT brings the cryptography library, which a deployment whose
+    # authorizer verifies tokens should not pay for on every cold start.
+    from graphql_api.tokens import hs256_verifier, jwks_verifier
+
+    if settings.jwt_secret is not None:
+        return hs256_verifier(settings.jwt_secret, issuer=issuer, audience=audience)
+    assert issuer is not None
+    assert audience is not None
+    jwks_url = settings.jwks_url or f"{issuer.rstrip('/')}/.well-known/jwks.json"
+    return jwks_verifier(jwks_url, issuer=issuer, audience=audience)

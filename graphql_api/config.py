@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 class ConfigError(ValueError):
@@ -20,8 +21,19 @@ class Settings:
     page_size_default: int = 20
     page_size_max: int = 100
     max_examined: int = 1_000
-    # Lambda answers at most 6 MB; the rest is headroom for headers and the `next` cursor.
-    rest_list_max_bytes: int = 5_000_000
+    request_max_examined: int = 2_000
+    max_cost: int = 5_000
+    # Lambda answers at most 6 MB; the rest is headroom for headers and the envelope.
+    max_response_bytes: int = 5_000_000
+    request_timeout: float = 10.0
+    introspection: bool = True
+    auth: str = "none"
+    jwt_secret: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwks_url: str | None = None
+    admin_claim: str = "cognito:groups"
+    admin_group: str = "todo-admins"
     dynamodb_connect_timeout: float = 1.0
     dynamodb_read_timeout: float = 2.0
     dynamodb_max_attempts: int = 3
@@ -45,7 +57,14 @@ class Settings:
             page_size_default=_int(env, "TODO_PAGE_SIZE_DEFAULT", defaults.page_size_default),
             page_size_max=_int(env, "TODO_PAGE_SIZE_MAX", defaults.page_size_max),
             max_examined=_int(env, "TODO_MAX_EXAMINED", defaults.max_examined),
-            rest_list_max_bytes=_int(env, "TODO_REST_LIST_MAX_BYTES", defaults.rest_list_max_bytes),
+            request_max_examined=_int(
+                env, "TODO_REQUEST_MAX_EXAMINED", defaults.request_max_examined
+            ),
+            max_cost=_int(env, "TODO_MAX_COST", defaults.max_cost),
+            max_response_bytes=_int(env, "TODO_MAX_RESPONSE_BYTES", defaults.max_response_bytes),
+            request_timeout=_float(env, "TODO_REQUEST_TIMEOUT", defaults.request_timeout),
+            introspection=_bool(env, "TODO_INTROSPECTION", defaults.introspection),
+            **_auth(env, defaults),
             dynamodb_connect_timeout=_float(
                 env, "DYNAMODB_CONNECT_TIMEOUT", defaults.dynamodb_connect_timeout
             ),
@@ -70,6 +89,38 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ConfigError(f"{name} must be at least 1, not {value}")
     return value
+
+
+def _auth(env: Mapping[str, str], defaults: Settings) -> dict[str, Any]:
+    auth = env.get("TODO_AUTH", defaults.auth).strip().lower()
+    if auth not in ("none", "jwt"):
+        raise ConfigError(f"TODO_AUTH must be none or jwt, not {env['TODO_AUTH']!r}")
+    secret = env.get("TODO_JWT_SECRET") or None
+    # RFC 7518 asks HS256 keys to be at least as long as the hash: 32 bytes.
+    if secret is not None and len(secret.encode()) < 32:
+        raise ConfigError("TODO_JWT_SECRET must be at least 32 bytes long")
+    issuer, audience = env.get("TODO_JWT_ISSUER") or None, env.get("TODO_JWT_AUDIENCE") or None
+    if (issuer is None) != (audience is None):
+        raise ConfigError("TODO_JWT_ISSUER and TODO_JWT_AUDIENCE go together: set both or neither")
+    return {
+        "auth": auth,
+        "jwt_secret": secret,
+        "jwt_issuer": issuer,
+        "jwt_audience": audience,
+        "jwks_url": env.get("TODO_JWT_JWKS_URL") or None,
+        "admin_claim": env.get("TODO_ADMIN_CLAIM") or defaults.admin_claim,
+        "admin_group": env.get("TODO_ADMIN_GROUP") or defaults.admin_group,
+    }
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise ConfigError(f"{name} must be true or false, not {raw!r}")
+    return value == "true"
 
 
 def _level(raw: str) -> str:

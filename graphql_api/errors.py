@@ -1,11 +1,16 @@
 """Domain errors: what a caller can get wrong or run into. Every door maps them once.
 
     TodoError
-    ├── TodoNotFound      no todo has this id
+    ├── TodoNotFound      no todo has this id (that the caller may see)
     ├── VersionConflict   the todo's version is not the one the caller expected
-    ├── InvalidTodo       a field breaks a rule (empty, too long); names the field
-    └── InvalidQuery      a listing's arguments are unusable
-        └── InvalidCursor     a cursor we did not issue, or one issued for another listing
+    ├── InvalidTodo       a field breaks a rule (empty, too long, not text); names the field
+    ├── InvalidQuery      a listing's arguments are unusable
+    │   └── InvalidCursor     a cursor we did not issue, or one issued for another listing
+    ├── Unauthenticated   the request carries no identity we can verify
+    ├── Forbidden         the caller may not act for that user
+    └── BudgetExhausted   the request has spent what one request may
+        ├── ReadLimitReached  the stored items it may examine
+        └── DeadlineReached   its time
 
 Anything else raised below the doors is unexpected: masked for the client, logged with detail.
 """
@@ -51,3 +56,43 @@ class InvalidCursor(InvalidQuery):
     def __init__(self, cursor: str) -> None:
         super().__init__("after", "is not a cursor this listing issued")
         self.cursor = cursor
+
+
+class Unauthenticated(TodoError):
+    def __init__(self, reason: str, *, token_given: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.token_given = token_given
+
+    @property
+    def challenge(self) -> str:
+        """The `WWW-Authenticate` header to answer with (RFC 6750)."""
+        return 'Bearer error="invalid_token"' if self.token_given else "Bearer"
+
+
+class Forbidden(TodoError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field} {reason}.")
+        self.field = field
+        self.reason = reason
+
+
+class BudgetExhausted(TodoError):
+    """Nothing was read or written for the refused part; what came before it stands."""
+
+
+class ReadLimitReached(BudgetExhausted):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"This request has examined the {limit:,} stored todos one request may; "
+            "ask for the rest in another request."
+        )
+        self.limit = limit
+
+
+class DeadlineReached(BudgetExhausted):
+    def __init__(self) -> None:
+        super().__init__(
+            "This request ran out of time before this part could start; "
+            "ask for it in another request."
+        )

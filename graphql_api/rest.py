@@ -8,20 +8,33 @@ never sees unless it asks: `?userId=` and `next` on the list, `ETag` and `If-Mat
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+import re
+import sys
+from collections.abc import Awaitable, Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
-from graphql_api.bodies import BodyTooLarge, read_body
-from graphql_api.errors import InvalidQuery, InvalidTodo, TodoNotFound, VersionConflict
-from graphql_api.model import Position, Todo, encode_cursor
-from graphql_api.request_log import note_unexpected
-from graphql_api.service import TodoService
+from graphql_api.auth import Authenticator
+from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
+from graphql_api.budget import Budget, for_request
+from graphql_api.errors import (
+    BudgetExhausted,
+    DeadlineReached,
+    Forbidden,
+    InvalidQuery,
+    InvalidTodo,
+    TodoNotFound,
+    Unauthenticated,
+    VersionConflict,
+)
+from graphql_api.model import Caller, Position, Todo, encode_cursor
+from graphql_api.request_log import note_code, note_unexpected
+from graphql_api.service import Sweep, TodoService
 
 SAVE_FAILED = "Could not save to dynamoDB"
 FETCH_FAILED = "Could not fetch wall post"
@@ -30,6 +43,10 @@ ALLOW_HEADERS = (
     "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent"
 )
 _CORS = {"Access-Control-Allow-Origin": "*"}
+_COLLECTION_METHODS = "GET, HEAD, OPTIONS, POST"
+_ITEM_METHODS = "DELETE, GET, HEAD, OPTIONS, PUT"
+# An ETag we issued: a version, in ASCII digits, within DynamoDB's 38-digit numbers.
+_ETAG = re.compile(r'"([0-9]{1,38})"')
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
 
@@ -37,9 +54,12 @@ Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
 class _Refused(Exception):
     """A caller's mistake found at this door (the body's JSON, a field's type, If-Match)."""
 
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(
+        self, status: int, description: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(description)
         self.status = status
+        self.headers = dict(headers or {})
 
 
 def legacy_item(todo: Todo) -> dict[str, Any]:
@@ -65,80 +85,126 @@ def _failing_with(message: str) -> Callable[[Endpoint], Endpoint]:
             try:
                 return await endpoint(*args)
             except Exception as exc:
-                status, description = _status_and_description(exc)
-                return _json({"message": message, "description": description}, status)
+                refusal = _refusal(exc)
+                body = {"message": message, "description": str(refusal)}
+                return _json(body, refusal.status, refusal.headers)
 
         return run  # type: ignore[return-value]
 
     return decorate
 
 
-def _status_and_description(exc: Exception) -> tuple[int, str]:
+def _refusal(exc: Exception) -> _Refused:
+    """The status and description a failure answers with; unexpected ones are logged."""
     match exc:
         case _Refused():
-            return exc.status, str(exc)
+            return exc
         case BodyTooLarge():
-            return 413, str(exc)
+            return _Refused(413, str(exc))
         case InvalidTodo() | InvalidQuery():
-            return 400, str(exc)
+            return _Refused(400, str(exc))
+        case Unauthenticated():
+            note_code("UNAUTHENTICATED")
+            return _Refused(401, str(exc), {"WWW-Authenticate": exc.challenge})
+        case Forbidden():
+            note_code("FORBIDDEN")
+            return _Refused(403, str(exc))
         case TodoNotFound():
-            return 404, str(exc)
+            return _Refused(404, str(exc))
         case VersionConflict():
-            return 412, str(exc)
+            return _Refused(412, str(exc))
+        case BudgetExhausted():
+            note_code("DEADLINE_EXCEEDED")
+            return _Refused(503, str(exc), {"Retry-After": "1"})
     note_unexpected(exc, "a legacy route")
-    return 500, "Internal server error."
+    return _Refused(500, "Internal server error.")
 
 
 class LegacyRoutes:
-    """`/todo` and `/todo/{id}`, with their CORS preflights."""
+    """`/todo` and `/todo/{id}`, with their CORS preflights.
 
-    def __init__(self, service: TodoService, *, max_body_bytes: int, list_max_bytes: int) -> None:
+    One route per path dispatches on the method, so that a method a path does not serve gets
+    405 in the legacy envelope with the path's own `Allow`; any other path under `/todo`
+    gets 404 in that envelope.
+    """
+
+    def __init__(
+        self,
+        service: TodoService,
+        authenticator: Authenticator,
+        *,
+        max_body_bytes: int,
+        list_max_bytes: int,
+        request_timeout: float,
+    ) -> None:
         self._service = service
+        self._authenticator = authenticator
         self._max_body_bytes = max_body_bytes
         self._list_max_bytes = list_max_bytes
+        self._request_timeout = request_timeout
 
     def routes(self) -> list[Route]:
+        collection = {
+            "POST": self.create,
+            "GET": self.list_todos,
+            "HEAD": self.list_todos,
+            "OPTIONS": _preflight("OPTIONS,POST,GET"),
+        }
+        item = {
+            "GET": self.fetch,
+            "HEAD": self.fetch,
+            "PUT": self.update,
+            "DELETE": self.delete,
+            "OPTIONS": _preflight("OPTIONS,DELETE,PUT,GET"),
+        }
         return [
-            Route("/todo", self.create, methods=["POST"]),
-            Route("/todo", self.list_todos, methods=["GET"]),
-            Route("/todo", _preflight("OPTIONS,POST,GET"), methods=["OPTIONS"]),
-            Route("/todo/{id}", self.fetch, methods=["GET"]),
-            Route("/todo/{id}", self.update, methods=["PUT"]),
-            Route("/todo/{id}", self.delete, methods=["DELETE"]),
-            Route("/todo/{id}", _preflight("OPTIONS,DELETE,PUT,GET"), methods=["OPTIONS"]),
+            Route("/todo", _AnyMethod(_by_method(collection, _COLLECTION_METHODS))),
+            Route("/todo/{id}", _AnyMethod(_by_method(item, _ITEM_METHODS))),
+            Route("/todo/{rest:path}", _AnyMethod(_unknown_path)),
         ]
 
     @_failing_with(SAVE_FAILED)
     async def create(self, request: Request) -> Response:
+        caller = self._caller(request)
         body = await self._json_object(request)
-        user_id = body.get("userId")
-        if not isinstance(user_id, str):
-            raise _Refused(400, "userId is required and must be a string.")
-        content = _optional_string(body, "content")
-        todo = await asyncio.to_thread(self._service.create, user_id=user_id, content=content)
+        user_id, content = _optional_string(body, "userId"), _optional_string(body, "content")
+        todo = await asyncio.to_thread(
+            self._service.create, caller, self._budget(request), user_id=user_id, content=content
+        )
         return _json(legacy_item(todo), headers=_etag(todo))
 
     @_failing_with(LIST_FAILED)
     async def list_todos(self, request: Request) -> Response:
+        caller = self._caller(request)
         params = request.query_params
-        todos = self._service.iterate_todos(after=params.get("next"), user_id=params.get("userId"))
-        return _json_bytes(await asyncio.to_thread(self._list_body, todos))
+        # Bounded by bytes and time rather than items: the legacy route returned everything.
+        budget = self._budget(request, max_examined=sys.maxsize)
+        sweep = self._service.sweep(
+            caller, budget, after=params.get("next"), user_id=params.get("userId")
+        )
+        return _json_bytes(await asyncio.to_thread(self._list_body, sweep))
 
     @_failing_with(FETCH_FAILED)
     async def fetch(self, request: Request) -> Response:
-        todo = await asyncio.to_thread(self._service.get, request.path_params["id"])
+        caller = self._caller(request)
+        todo = await asyncio.to_thread(
+            self._service.get, caller, self._budget(request), request.path_params["id"]
+        )
         if todo is None:
             return _json([])
         return _json([legacy_item(todo)], headers=_etag(todo))
 
     @_failing_with(SAVE_FAILED)
     async def update(self, request: Request) -> Response:
+        caller = self._caller(request)
         body = await self._json_object(request)
         content, status = _optional_string(body, "content"), _optional_string(body, "status")
         conditional, expected = _if_match(request)
         try:
             todo = await asyncio.to_thread(
                 self._service.update,
+                caller,
+                self._budget(request),
                 request.path_params["id"],
                 content=content,
                 status=status,
@@ -152,42 +218,104 @@ class LegacyRoutes:
 
     @_failing_with(SAVE_FAILED)
     async def delete(self, request: Request) -> Response:
+        caller = self._caller(request)
         conditional, expected = _if_match(request)
         try:
             await asyncio.to_thread(
-                self._service.delete, request.path_params["id"], expected_version=expected
+                self._service.delete,
+                caller,
+                self._budget(request),
+                request.path_params["id"],
+                expected_version=expected,
             )
         except TodoNotFound as exc:
             if conditional:
                 raise _Refused(412, f"{exc} If-Match needs a current todo.") from exc
         return _json({})
 
+    def _caller(self, request: Request) -> Caller:
+        return self._authenticator.authenticate(
+            request.headers.get("authorization"), request.scope.get("aws.event")
+        )
+
+    def _budget(self, request: Request, *, max_examined: int = 1) -> Budget:
+        """A single-item route reads one item; the list's bound is bytes and time."""
+        context = request.scope.get("aws.context")
+        return for_request(context, max_examined=max_examined, timeout=self._request_timeout)
+
     async def _json_object(self, request: Request) -> dict[str, Any]:
         raw = await read_body(request, self._max_body_bytes)
         if not raw.strip():
             raise _Refused(400, "The request body is empty; send a JSON object.")
         try:
-            body = json.loads(raw)
+            body = load_json(raw)
         except ValueError:
             raise _Refused(400, "The request body is not valid JSON.") from None
         if not isinstance(body, dict):
             raise _Refused(400, "The request body must be a JSON object.")
         return body
 
-    def _list_body(self, todos: Iterator[Todo]) -> bytes:
-        """`{"data":[...]}` with as many todos as fit, and `next` where the bound cut it."""
-        room = self._list_max_bytes - len(b'{"data":[],"next":""}') - 512  # 512: the cursor
+    def _list_body(self, sweep: Sweep) -> bytes:
+        """`{"data":[...]}` with as many todos as fit in the size and time bounds, and `next`
+        where a bound cut it."""
+        room = self._list_max_bytes - len(b'{"data":[],"next":""}') - 1024  # 1024: the cursor
         items: list[bytes] = []
         last: Todo | None = None
-        for todo in todos:
-            item = _dumps(legacy_item(todo)).encode()
+        for todo in sweep:
+            item = dump_json(legacy_item(todo))
             room -= len(item) + 1
             if room < 0 and last is not None:
-                cursor = _dumps(encode_cursor(Position.of(last))).encode()
-                return b'{"data":[' + b",".join(items) + b'],"next":' + cursor + b"}"
+                return _page_body(items, sweep, last)
             items.append(item)
             last = todo
+        if sweep.cut_short:
+            if last is None:
+                raise DeadlineReached
+            return _page_body(items, sweep, last)
         return b'{"data":[' + b",".join(items) + b"]}"
+
+
+def _page_body(items: list[bytes], sweep: Sweep, last: Todo) -> bytes:
+    cursor = dump_json(encode_cursor(Position.of(last), sweep.listing))
+    return b'{"data":[' + b",".join(items) + b'],"next":' + cursor + b"}"
+
+
+class _AnyMethod:
+    """An endpoint as a plain ASGI app, which Starlette routes every method to: the endpoint
+    answers the methods it does not serve itself, in the legacy envelope."""
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self._endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self._endpoint(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+def _by_method(
+    endpoints: Mapping[str, Callable[[Request], Awaitable[Response]]], allow: str
+) -> Callable[[Request], Awaitable[Response]]:
+    async def dispatch(request: Request) -> Response:
+        endpoint = endpoints.get(request.method)
+        if endpoint is None:
+            return _legacy_error(
+                request, 405, f"{request.method} is not served here.", {"Allow": allow}
+            )
+        return await endpoint(request)
+
+    return dispatch
+
+
+async def _unknown_path(request: Request) -> Response:
+    return _legacy_error(request, 404, "No such route: use /todo or /todo/{id}.")
+
+
+def _legacy_error(
+    request: Request, status: int, description: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    note_code("METHOD_NOT_ALLOWED" if status == 405 else "NOT_FOUND")
+    message = FETCH_FAILED if request.method in ("GET", "HEAD") else SAVE_FAILED
+    return _json({"message": message, "description": description}, status, headers)
 
 
 def _optional_string(body: Mapping[str, Any], field: str) -> str | None:
@@ -207,8 +335,8 @@ def _if_match(request: Request) -> tuple[bool, int | None]:
     tag = header.strip()
     if tag == "*":
         return True, None
-    if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
-        return True, int(tag[1:-1])
+    if match := _ETAG.fullmatch(tag):
+        return True, int(match[1])
     raise _Refused(412, 'If-Match must be * or one ETag this service issued, such as "3".')
 
 
@@ -229,11 +357,8 @@ def _preflight(methods: str) -> Callable[[Request], Awaitable[Response]]:
     return preflight
 
 
-_dumps: Callable[[object], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
 def _json(body: object, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return _json_bytes(_dumps(body).encode(), status, headers)
+    return _json_bytes(dump_json(body), status, headers)
 
 
 def _json_bytes(

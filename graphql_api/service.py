@@ -1,4 +1,9 @@
-"""The rules: ids, timestamps, versions, validation. Raises domain errors only."""
+"""The rules: ids, timestamps, versions, ownership, validation. Raises domain errors only.
+
+Every operation takes the `Caller`: a caller sees and changes only its own todos (another's
+do not exist for it), unless it is an admin. On the open API (`OPEN_ACCESS`) everyone may do
+everything, as the legacy API allowed. Reads draw on the request's `Budget`.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,22 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from graphql_api.errors import InvalidCursor, InvalidQuery, InvalidTodo, TodoNotFound
+from graphql_api.budget import Budget
+from graphql_api.errors import BudgetExhausted, Forbidden, InvalidQuery, InvalidTodo, TodoNotFound
 from graphql_api.model import (
     MAX_CONTENT_LENGTH,
     MAX_STATUS_LENGTH,
     MAX_USER_ID_LENGTH,
     PENDING,
+    Caller,
+    Listing,
     Page,
     Position,
     Todo,
     TodoQuery,
     decode_cursor,
     is_possible_id,
+    is_text,
 )
 from graphql_api.repository import TodoRepository
 
@@ -38,6 +47,35 @@ def _new_id() -> str:
 class PageSizes:
     default: int = 20
     maximum: int = 100
+    max_examined: int = 1_000
+    """Stored items one page may look at, filtered-out ones included."""
+
+
+class Sweep:
+    """A listing read lazily, in large pages, to its end or until the budget runs out:
+    `cut_short` tells which, once iterated."""
+
+    def __init__(self, repository: TodoRepository, query: TodoQuery, budget: Budget) -> None:
+        self.listing = query.listing
+        self.cut_short = False
+        self._repository = repository
+        self._query = query
+        self._budget = budget
+
+    def __iter__(self) -> Iterator[Todo]:
+        query = self._query
+        while True:
+            try:
+                allowance = self._budget.allowance(query.max_examined)
+            except BudgetExhausted:
+                self.cut_short = True
+                return
+            page = self._repository.list_todos(replace(query, max_examined=allowance))
+            self._budget.spend(page.examined)
+            yield from page.todos
+            if not page.has_next:
+                return
+            query = replace(query, after=page.end)
 
 
 class TodoService:
@@ -54,17 +92,25 @@ class TodoService:
         self._clock = clock
         self._new_id = new_id
 
-    def get(self, todo_id: str) -> Todo | None:
-        return self._repository.get(todo_id) if is_possible_id(todo_id) else None
+    def get(self, caller: Caller, budget: Budget, todo_id: str) -> Todo | None:
+        return self.get_many(caller, budget, [todo_id])[0]
 
-    def get_many(self, todo_ids: Sequence[str]) -> list[Todo | None]:
-        """One todo or None per id, in the order asked."""
-        possible = [todo_id for todo_id in todo_ids if is_possible_id(todo_id)]
-        found = self._repository.get_many(possible) if possible else {}
-        return [found.get(todo_id) for todo_id in todo_ids]
+    def get_many(
+        self, caller: Caller, budget: Budget, todo_ids: Sequence[str]
+    ) -> list[Todo | None]:
+        """One todo or None per id, in the order asked; another user's todo reads as None."""
+        possible = list(dict.fromkeys(i for i in todo_ids if is_possible_id(i)))
+        found = {}
+        if possible:
+            budget.allowance(len(possible))
+            budget.spend(len(possible))
+            found = self._repository.get_many(possible)
+        return [_visible(caller, found.get(todo_id)) for todo_id in todo_ids]
 
     def list_todos(
         self,
+        caller: Caller,
+        budget: Budget,
         *,
         first: int | None = None,
         after: str | None = None,
@@ -75,35 +121,56 @@ class TodoService:
         size = self._page_size(first)
         if status is not None:
             _check_text("status", status, MAX_STATUS_LENGTH, error=InvalidQuery)
-        position = _start(after, user_id)
-        query = TodoQuery(size, position, user_id, status, newest_first)
-        return self._repository.list_todos(query)
+        listing = Listing(_listed_user(caller, user_id), status, newest_first)
+        query = TodoQuery(
+            size,
+            _start(after, listing),
+            listing.user_id,
+            status,
+            newest_first,
+            max_examined=budget.allowance(self._page_sizes.max_examined),
+        )
+        page = self._repository.list_todos(query)
+        budget.spend(page.examined)
+        return page
 
-    def iterate_todos(
-        self, *, after: str | None = None, user_id: str | None = None
-    ) -> Iterator[Todo]:
-        """Every todo after `after` (one user's, oldest first, with `user_id`), read lazily in
-        large pages, for callers that take as many as they can carry."""
-        query = TodoQuery(_SWEEP_PAGE, _start(after, user_id), user_id, newest_first=False)
-        while True:
-            page = self._repository.list_todos(query)
-            yield from page.todos
-            if not page.has_next:
-                return
-            query = replace(query, after=page.end)
+    def sweep(
+        self,
+        caller: Caller,
+        budget: Budget,
+        *,
+        after: str | None = None,
+        user_id: str | None = None,
+    ) -> Sweep:
+        """Every todo after `after` (one user's, oldest first, with `user_id`), for callers
+        that take as many as they can carry."""
+        listing = Listing(_listed_user(caller, user_id), newest_first=False)
+        query = TodoQuery(_SWEEP_PAGE, _start(after, listing), listing.user_id, newest_first=False)
+        return Sweep(self._repository, query, budget)
 
-    def create(self, *, user_id: str, content: str | None) -> Todo:
-        """A new pending todo at version 1. `content` may be left out, as legacy callers do."""
-        _check_text("userId", user_id, MAX_USER_ID_LENGTH)
+    def create(
+        self, caller: Caller, budget: Budget, *, user_id: str | None, content: str | None
+    ) -> Todo:
+        """A new pending todo at version 1, the caller's unless an admin names another owner.
+        `content` may be left out, as legacy callers do."""
+        owner = user_id if user_id is not None else caller.user_id
+        if owner is None:
+            raise InvalidTodo("userId", "is required")
+        _check_text("userId", owner, MAX_USER_ID_LENGTH)
         if content is not None:
             _check_text("content", content, MAX_CONTENT_LENGTH)
+        if not caller.may_act_for(owner):
+            raise Forbidden("userId", "must be your own user id")
+        budget.check_time()
         now = self._clock()
-        todo = Todo(self._new_id(), user_id, content, PENDING, 1, now, now)
+        todo = Todo(self._new_id(), owner, content, PENDING, 1, now, now)
         self._repository.create(todo)
         return todo
 
     def update(
         self,
+        caller: Caller,
+        budget: Budget,
         todo_id: str,
         *,
         content: str | None = None,
@@ -118,14 +185,24 @@ class TodoService:
             changes["status"] = _check_text("status", status, MAX_STATUS_LENGTH)
         if not is_possible_id(todo_id):
             raise TodoNotFound(todo_id)
+        budget.check_time()
         return self._repository.update(
-            todo_id, changes=changes, updated_ms=self._clock(), expected_version=expected_version
+            todo_id,
+            changes=changes,
+            updated_ms=self._clock(),
+            expected_version=expected_version,
+            owner=_owner_condition(caller),
         )
 
-    def delete(self, todo_id: str, *, expected_version: int | None = None) -> Todo:
+    def delete(
+        self, caller: Caller, budget: Budget, todo_id: str, *, expected_version: int | None = None
+    ) -> Todo:
         if not is_possible_id(todo_id):
             raise TodoNotFound(todo_id)
-        return self._repository.delete(todo_id, expected_version=expected_version)
+        budget.check_time()
+        return self._repository.delete(
+            todo_id, expected_version=expected_version, owner=_owner_condition(caller)
+        )
 
     def _page_size(self, first: int | None) -> int:
         if first is None:
@@ -135,16 +212,29 @@ class TodoService:
         return first
 
 
-def _start(after: str | None, user_id: str | None) -> Position | None:
+def _visible(caller: Caller, todo: Todo | None) -> Todo | None:
+    return todo if todo is not None and caller.may_act_for(todo.user_id) else None
+
+
+def _owner_condition(caller: Caller) -> str | None:
+    """The owner a write must find on the item; None where the caller may change any."""
+    return None if caller.admin else caller.user_id
+
+
+def _listed_user(caller: Caller, user_id: str | None) -> str | None:
+    """Whose todos a listing walks: the one asked for, else the caller's own (everyone's for
+    an admin, who alone may walk the whole table)."""
+    if user_id is None:
+        return None if caller.admin else caller.user_id
+    _check_text("userId", user_id, MAX_USER_ID_LENGTH, error=InvalidQuery)
+    if not caller.may_act_for(user_id):
+        raise Forbidden("userId", "must be your own user id")
+    return user_id
+
+
+def _start(after: str | None, listing: Listing) -> Position | None:
     """Where a listing starts; a cursor of another listing is refused."""
-    if user_id is not None:
-        _check_text("userId", user_id, MAX_USER_ID_LENGTH, error=InvalidQuery)
-    if after is None:
-        return None
-    position = decode_cursor(after)
-    if user_id is not None and (position.user_id != user_id or position.created_ms is None):
-        raise InvalidCursor(after)
-    return position
+    return decode_cursor(after, listing) if after is not None else None
 
 
 def _check_text(
@@ -158,4 +248,6 @@ def _check_text(
         raise error(field, "must not be empty")
     if len(value) > max_length:
         raise error(field, f"must be at most {max_length} characters long")
+    if not is_text(value):
+        raise error(field, "must be valid Unicode text (it holds a lone surrogate)")
     return value

@@ -25,10 +25,16 @@ class InMemoryTodoRepository:
             keys = [self._sort_key(todo, query) for todo in ordered]
             after = self._position_key(query.after, query)
             ordered = [t for t, k in zip(ordered, keys, strict=True) if _beyond(k, after, query)]
-        matches = [t for t in ordered if query.status is None or t.status == query.status]
-        todos = tuple(matches[: query.first])
-        has_next = len(matches) > query.first
-        return Page(todos, has_next, Position.of(todos[-1]) if has_next else None)
+        matches: list[Todo] = []
+        for examined, todo in enumerate(ordered, start=1):
+            if query.status is None or todo.status == query.status:
+                matches.append(todo)
+            if len(matches) > query.first:
+                todos = tuple(matches[: query.first])
+                return Page(todos, True, Position.of(todos[-1]), query.listing, examined)
+            if examined == query.max_examined and examined < len(ordered):
+                return Page(tuple(matches), True, Position.of(todo), query.listing, examined)
+        return Page(tuple(matches), False, None, query.listing, len(ordered))
 
     def create(self, todo: Todo) -> None:
         assert todo.id not in self.todos
@@ -41,8 +47,9 @@ class InMemoryTodoRepository:
         changes: dict[str, str],
         updated_ms: int,
         expected_version: int | None,
+        owner: str | None,
     ) -> Todo:
-        todo = self._checked(todo_id, expected_version)
+        todo = self._checked(todo_id, expected_version, owner)
         updated = dataclasses.replace(
             todo,
             content=changes.get("content", todo.content),
@@ -53,14 +60,14 @@ class InMemoryTodoRepository:
         self.todos[todo_id] = updated
         return updated
 
-    def delete(self, todo_id: str, *, expected_version: int | None) -> Todo:
-        todo = self._checked(todo_id, expected_version)
+    def delete(self, todo_id: str, *, expected_version: int | None, owner: str | None) -> Todo:
+        todo = self._checked(todo_id, expected_version, owner)
         del self.todos[todo_id]
         return todo
 
-    def _checked(self, todo_id: str, expected_version: int | None) -> Todo:
+    def _checked(self, todo_id: str, expected_version: int | None, owner: str | None) -> Todo:
         todo = self.todos.get(todo_id)
-        if todo is None:
+        if todo is None or (owner is not None and todo.user_id != owner):
             raise TodoNotFound(todo_id)
         if expected_version is not None and todo.version != expected_version:
             raise VersionConflict(todo_id, expected_version, todo.version)

@@ -9,13 +9,17 @@ from dataclasses import dataclass, field
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from graphql_api.model import Todo
+from graphql_api.budget import Budget
+from graphql_api.model import Caller, Todo
 from graphql_api.service import TodoService
 
 
 @dataclass
 class Context:
     service: TodoService
+    caller: Caller
+    budget: Budget
+    """Shared by every field of the request: stored items examined, and time."""
     todo_loader: DataLoader[str, Todo | None] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -24,7 +28,7 @@ class Context:
         self.todo_loader = DataLoader(load_fn=self._load_todos)
 
     async def _load_todos(self, todo_ids: Sequence[str]) -> list[Todo | None]:
-        return await asyncio.to_thread(self.service.get_many, todo_ids)
+        return await asyncio.to_thread(self.service.get_many, self.caller, self.budget, todo_ids)
 
 
 Info = strawberry.Info[Context, None]

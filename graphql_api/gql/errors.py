@@ -10,17 +10,39 @@ from __future__ import annotations
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
-from graphql_api.errors import InvalidQuery
+from graphql_api.errors import (
+    DeadlineReached,
+    Forbidden,
+    InvalidQuery,
+    ReadLimitReached,
+    TodoError,
+)
 from graphql_api.request_log import note_code, note_unexpected
 
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
+FORBIDDEN = "FORBIDDEN"
+READ_LIMIT_EXCEEDED = "READ_LIMIT_EXCEEDED"
+DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
 
 
-def bad_user_input(error: InvalidQuery) -> GraphQLError:
-    return GraphQLError(str(error), extensions={"code": BAD_USER_INPUT, "argument": error.argument})
+def field_error(error: TodoError) -> GraphQLError:
+    """A domain error that fails one field (the rest of the response keeps its data)."""
+    extensions: dict[str, object]
+    match error:
+        case InvalidQuery():
+            extensions = {"code": BAD_USER_INPUT, "argument": error.argument}
+        case Forbidden():
+            extensions = {"code": FORBIDDEN, "argument": error.field}
+        case ReadLimitReached():
+            extensions = {"code": READ_LIMIT_EXCEEDED, "limit": error.limit}
+        case DeadlineReached():
+            extensions = {"code": DEADLINE_EXCEEDED}
+        case _:
+            raise error
+    return GraphQLError(str(error), extensions=extensions)
 
 
 def is_unexpected(error: GraphQLError) -> bool:

@@ -8,24 +8,29 @@ and does the HTTP part as the specification says.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+import strawberry
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from graphql_api.bodies import BodyTooLarge, read_body
+from graphql_api.auth import Authenticator
+from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
+from graphql_api.budget import for_request
+from graphql_api.config import Settings
+from graphql_api.errors import Unauthenticated
 from graphql_api.gql.context import Context
-from graphql_api.gql.schema import schema
+from graphql_api.gql.graphiql import graphiql_html
+from graphql_api.model import Caller
 from graphql_api.request_log import note_code
 from graphql_api.service import TodoService
 
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 _GET_OPERATIONS = frozenset({OperationType.QUERY})
@@ -45,12 +50,24 @@ class HTTPError(Exception):
 
 
 class GraphQLEndpoint:
-    """The Starlette endpoint for `/graphql` (GET, POST, and OPTIONS for CORS preflights)."""
+    """The Starlette endpoint for `/graphql` (GET, POST, and OPTIONS for CORS preflights),
+    and the GraphiQL page it serves to browsers there and at `/graphiql`."""
 
-    def __init__(self, service: TodoService, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        service: TodoService,
+        authenticator: Authenticator,
+        schema: strawberry.Schema,
+        settings: Settings,
+    ) -> None:
         self._service = service
-        self._max_body_bytes = max_body_bytes
-        self._graphiql = get_graphql_ide_html("graphiql")
+        self._authenticator = authenticator
+        self._schema = schema
+        self._settings = settings
+        self._graphiql = graphiql_html(needs_token=settings.auth != "none")
+
+    async def graphiql(self, request: Request) -> Response:
+        return HTMLResponse(self._graphiql)
 
     async def __call__(self, request: Request) -> Response:
         media_type = JSON
@@ -58,13 +75,47 @@ class GraphQLEndpoint:
             media_type = _negotiate(request.headers.get("accept"))
             if _wants_graphiql(request):
                 return HTMLResponse(self._graphiql)
+            caller = self._caller(request)
             params, allowed = await self._read(request)
-            result = await self._execute(params, allowed)
+            result = await self._execute(params, allowed, self._context(request, caller))
         except HTTPError as exc:
             note_code(exc.code)
             body = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
-            return _json(body, exc.status, media_type, exc.headers)
-        return _json(*_body_and_status(result, media_type), media_type)
+            return _json(dump_json(body), exc.status, media_type, exc.headers)
+        body, status = _body_and_status(result, media_type)
+        return _json(self._bounded(dump_json(body)), status, media_type)
+
+    def _caller(self, request: Request) -> Caller:
+        try:
+            return self._authenticator.authenticate(
+                request.headers.get("authorization"), request.scope.get("aws.event")
+            )
+        except Unauthenticated as exc:
+            raise HTTPError(
+                401, "UNAUTHENTICATED", str(exc), {"WWW-Authenticate": exc.challenge}
+            ) from exc
+
+    def _context(self, request: Request, caller: Caller) -> Context:
+        budget = for_request(
+            request.scope.get("aws.context"),
+            max_examined=self._settings.request_max_examined,
+            timeout=self._settings.request_timeout,
+        )
+        return Context(self._service, caller, budget)
+
+    def _bounded(self, body: bytes) -> bytes:
+        """The body, or an error in its place where it is over what Lambda can return (API
+        Gateway would answer 502 with no explanation)."""
+        limit = self._settings.max_response_bytes
+        if len(body) <= limit:
+            return body
+        note_code(RESPONSE_TOO_LARGE)
+        message = (
+            f"The response would be {len(body):,} bytes, over the {limit:,} this API can send. "
+            "Ask for fewer todos or fields; any mutations in the request did run."
+        )
+        extensions = {"code": RESPONSE_TOO_LARGE, "bytes": len(body), "limit": limit}
+        return dump_json({"data": None, "errors": [{"message": message, "extensions": extensions}]})
 
     async def _read(self, request: Request) -> tuple[dict[str, Any], frozenset[OperationType]]:
         if request.method == "GET":
@@ -75,22 +126,24 @@ class GraphQLEndpoint:
         if content_type != JSON:
             raise HTTPError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json.")
         try:
-            body = await read_body(request, self._max_body_bytes)
+            body = await read_body(request, self._settings.max_body_bytes)
         except BodyTooLarge as exc:
             raise HTTPError(413, "PAYLOAD_TOO_LARGE", str(exc)) from exc
         try:
-            params = json.loads(body)
+            params = load_json(body)
         except ValueError:
             raise HTTPError(400, "BAD_REQUEST", "The body is not valid JSON.") from None
         return params, _POST_OPERATIONS
 
-    async def _execute(self, params: object, allowed: frozenset[OperationType]) -> ExecutionResult:
+    async def _execute(
+        self, params: object, allowed: frozenset[OperationType], context: Context
+    ) -> ExecutionResult:
         query, variables, operation_name, extensions = _checked(params)
         try:
-            return await schema.execute(
+            return await self._schema.execute(
                 query,
                 variable_values=variables,
-                context_value=Context(self._service),
+                context_value=context,
                 operation_name=operation_name,
                 allowed_operation_types=allowed,
                 operation_extensions=extensions,
@@ -150,7 +203,7 @@ def _params_from_query_string(query_params: Mapping[str, str]) -> dict[str, Any]
     for name in ("variables", "extensions"):
         if params.get(name):
             try:
-                params[name] = json.loads(params[name])
+                params[name] = load_json(params[name])
             except ValueError:
                 raise HTTPError(400, "BAD_REQUEST", f"{name} is not valid JSON.") from None
     return params
@@ -192,10 +245,7 @@ def _body_and_status(result: ExecutionResult, media_type: str) -> tuple[dict[str
     return body, status
 
 
-_dumps: Callable[[object], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
 def _json(
-    body: object, status: int, media_type: str, headers: Mapping[str, str] | None = None
+    body: bytes, status: int, media_type: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    return Response(_dumps(body), status, headers=dict(headers or {}), media_type=media_type)
+    return Response(body, status, headers=dict(headers or {}), media_type=media_type)

@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
+    DisableIntrospection,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
@@ -20,7 +21,7 @@ from strawberry.types.execution import ExecutionContext, ExecutionResult
 
 from graphql_api import errors, request_log
 from graphql_api.gql.context import Info
-from graphql_api.gql.errors import apply_error_policy, bad_user_input, log_unexpected
+from graphql_api.gql.errors import apply_error_policy, field_error, log_unexpected
 from graphql_api.gql.types import (
     CreateTodoInput,
     CreateTodoResult,
@@ -51,15 +52,19 @@ _RULES = [max_aliases_rule(MAX_ALIASES)]
 class Query:
     @strawberry.field(description="One todo by id, or null when there is none.")
     async def todo(self, info: Info, id: strawberry.ID) -> TodoType | None:
-        todo = await info.context.todo_loader.load(id)
+        try:
+            todo = await info.context.todo_loader.load(id)
+        except errors.TodoError as exc:
+            raise field_error(exc) from exc
         return TodoType.from_model(todo) if todo else None
 
     @strawberry.field(
         description="A page of todos: `first` of them (default 20, at most 100) after the "
         "cursor `after`. With `userId`, that user's todos in creation order (`order`); "
-        "without, every todo in storage order. `status` keeps only todos with that status; "
-        "a page looks at no more than 1,000 stored todos, and where that bound stops it, "
-        "`pageInfo.hasNextPage` is true and `endCursor` resumes where it stopped."
+        "without, the caller's own (every todo in storage order on an open API, or for an "
+        "admin). `status` keeps only todos with that status; a page looks at no more than "
+        "1,000 stored todos (fewer when the request's budget is nearly spent), and where that "
+        "bound stops it, `pageInfo.hasNextPage` is true and `endCursor` resumes there."
     )
     async def todos(
         self,
@@ -69,41 +74,54 @@ class Query:
         user_id: str | None = None,
         status: str | None = None,
         order: TodoOrder = TodoOrder.NEWEST_FIRST,
-    ) -> TodoConnection:
-        service = info.context.service
+    ) -> TodoConnection | None:
+        context = info.context
         try:
             page = await asyncio.to_thread(
-                service.list_todos,
+                context.service.list_todos,
+                context.caller,
+                context.budget,
                 first=first,
                 after=after,
                 user_id=user_id,
                 status=status,
                 newest_first=order is TodoOrder.NEWEST_FIRST,
             )
-        except errors.InvalidQuery as exc:
-            raise bad_user_input(exc) from exc
+        except errors.TodoError as exc:
+            raise field_error(exc) from exc
         return TodoConnection.from_page(page)
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a pending todo at version 1.")
-    async def create_todo(self, info: Info, input: CreateTodoInput) -> CreateTodoResult:
-        service = info.context.service
+    @strawberry.mutation(
+        description="Create a pending todo at version 1, owned by the caller (or by `userId`, "
+        "which only an admin may set to another user)."
+    )
+    async def create_todo(self, info: Info, input: CreateTodoInput) -> CreateTodoResult | None:
+        context = info.context
         try:
             todo = await asyncio.to_thread(
-                service.create, user_id=input.user_id, content=input.content
+                context.service.create,
+                context.caller,
+                context.budget,
+                user_id=input.user_id,
+                content=input.content,
             )
         except errors.InvalidTodo as exc:
             return ValidationFailedType.from_error(exc)
+        except errors.TodoError as exc:
+            raise field_error(exc) from exc
         return TodoType.from_model(todo)
 
     @strawberry.mutation(description="Change the fields given; the version goes up by one.")
-    async def update_todo(self, info: Info, input: UpdateTodoInput) -> UpdateTodoResult:
-        service = info.context.service
+    async def update_todo(self, info: Info, input: UpdateTodoInput) -> UpdateTodoResult | None:
+        context = info.context
         try:
             todo = await asyncio.to_thread(
-                service.update,
+                context.service.update,
+                context.caller,
+                context.budget,
                 input.id,
                 content=input.content.value if input.content else None,
                 status=input.status.value if input.status else None,
@@ -115,19 +133,27 @@ class Mutation:
             return VersionConflictType.from_error(exc)
         except errors.InvalidTodo as exc:
             return ValidationFailedType.from_error(exc)
+        except errors.TodoError as exc:
+            raise field_error(exc) from exc
         return TodoType.from_model(todo)
 
     @strawberry.mutation(description="Delete a todo; returns it as it was.")
-    async def delete_todo(self, info: Info, input: DeleteTodoInput) -> DeleteTodoResult:
-        service = info.context.service
+    async def delete_todo(self, info: Info, input: DeleteTodoInput) -> DeleteTodoResult | None:
+        context = info.context
         try:
             todo = await asyncio.to_thread(
-                service.delete, input.id, expected_version=input.expected_version
+                context.service.delete,
+                context.caller,
+                context.budget,
+                input.id,
+                expected_version=input.expected_version,
             )
         except errors.TodoNotFound as exc:
             return TodoNotFoundType.from_error(exc)
         except errors.VersionConflict as exc:
             return VersionConflictType.from_error(exc)
+        except errors.TodoError as exc:
+            raise field_error(exc) from exc
         return TodoType.from_model(todo)
 
 
@@ -163,4 +189,13 @@ def _extensions() -> list[Any]:
     ]
 
 
-schema = _Schema(query=Query, mutation=Mutation, extensions=_extensions())
+def create_schema(*, introspection: bool = True) -> strawberry.Schema:
+    """The schema as settings shape it; every one has the same SDL."""
+    extensions = _extensions()
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return _Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+schema = create_schema()
+"""With the default settings: what `todo-api export-schema` prints."""

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from graphql_api import errors
-from graphql_api.model import Page, Position, Todo, encode_cursor
+from graphql_api.model import Page, Position, Todo
 from graphql_api.request_log import note_code
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -22,7 +22,7 @@ def _datetime(epoch_ms: int) -> datetime:
 @strawberry.type(name="Todo", description="A todo. Every change raises `version` by one.")
 class TodoType:
     id: strawberry.ID
-    user_id: str = strawberry.field(description="The owner, as given at creation.")
+    user_id: str = strawberry.field(description="The owner.")
     content: str | None = strawberry.field(
         description="The text; null only on items the legacy API stored without it."
     )
@@ -73,11 +73,11 @@ class TodoConnection:
     @classmethod
     def from_page(cls, page: Page) -> TodoConnection:
         edges = [
-            TodoEdge(cursor=encode_cursor(Position.of(todo)), node=TodoType.from_model(todo))
+            TodoEdge(cursor=page.cursor(Position.of(todo)), node=TodoType.from_model(todo))
             for todo in page.todos
         ]
-        end = encode_cursor(page.end) if page.end else (edges[-1].cursor if edges else None)
-        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end))
+        page_info = PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor)
+        return cls(edges=edges, page_info=page_info)
 
 
 @strawberry.enum(description="Order of one user's todos by creation time.")
@@ -149,7 +149,11 @@ DeleteTodoResult = Annotated[
 
 @strawberry.input
 class CreateTodoInput:
-    user_id: str
+    user_id: str | None = strawberry.field(
+        default=None,
+        description="The owner: the caller when left out. Required on an API without "
+        "authentication; with it, only an admin may name another user.",
+    )
     content: str
 
 

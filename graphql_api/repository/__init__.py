@@ -11,8 +11,10 @@ from graphql_api.model import Page, Todo, TodoQuery
 class TodoRepository(Protocol):
     """Storage for todos. Writes are conditional: none creates what it was asked to change.
 
-    `update` and `delete` raise `TodoNotFound` for an unknown id and `VersionConflict` when
-    `expected_version` is given and differs; either way nothing changes.
+    `update` and `delete` raise `TodoNotFound` for an unknown id, or one whose owner is not
+    `owner` when that is given, and `VersionConflict` when `expected_version` is given and
+    differs; either way nothing changes. A listing examines no more than `query.max_examined`
+    stored items and says how many it did.
     """
 
     def get(self, todo_id: str) -> Todo | None: ...
@@ -32,8 +34,9 @@ class TodoRepository(Protocol):
         changes: dict[str, str],
         updated_ms: int,
         expected_version: int | None,
+        owner: str | None,
     ) -> Todo:
         """Apply `changes` (keys `content`, `status`), stamp `updated_ms`, bump the version."""
         ...
 
-    def delete(self, todo_id: str, *, expected_version: int | None) -> Todo: ...
+    def delete(self, todo_id: str, *, expected_version: int | None, owner: str | None) -> Todo: ...

@@ -33,14 +33,13 @@ _ATTRIBUTES = {"content": "content", "status": "status"}
 class DynamoDBTodoRepository:
     """Todos in one DynamoDB table (see `table.table_definition`).
 
-    A listing looks at no more than `max_examined` stored items per page (filtered-out ones
+    A listing looks at no more than `query.max_examined` stored items (filtered-out ones
     included); where that bound stops it, the page says there is more and where to resume.
     """
 
-    def __init__(self, client: DynamoDBClient, table_name: str, *, max_examined: int) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
-        self._max_examined = max_examined
 
     def get(self, todo_id: str) -> Todo | None:
         response = self._client.get_item(
@@ -69,17 +68,17 @@ class DynamoDBTodoRepository:
             wanted = query.first + 1 - len(matches)  # one more than asked: is there a next page?
             limit = wanted if query.status is None else max(wanted, _FILTERED_READ)
             paging: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
-            response = read(**request, **paging, Limit=min(limit, self._max_examined - examined))
+            response = read(**request, **paging, Limit=min(limit, query.max_examined - examined))
             examined += response["ScannedCount"]
             matches.extend(_to_todo(item) for item in response["Items"][:wanted])
             last = response.get("LastEvaluatedKey")
             if len(matches) > query.first:
                 todos = tuple(matches[: query.first])
-                return Page(todos, has_next=True, end=Position.of(todos[-1]))
+                return Page(todos, True, Position.of(todos[-1]), query.listing, examined)
             if not last:
-                return Page(tuple(matches), has_next=False, end=None)
-            if examined >= self._max_examined:
-                return Page(tuple(matches), has_next=True, end=_position(last))
+                return Page(tuple(matches), False, None, query.listing, examined)
+            if examined >= query.max_examined:
+                return Page(tuple(matches), True, _position(last), query.listing, examined)
             start = last
 
     def create(self, todo: Todo) -> None:
@@ -97,6 +96,7 @@ class DynamoDBTodoRepository:
         changes: dict[str, str],
         updated_ms: int,
         expected_version: int | None,
+        owner: str | None,
     ) -> Todo:
         names = {"#id": "id", "#version": "version", "#updated": "dateUpdated"}
         values: dict[str, AttributeValueTypeDef] = {":now": _n(updated_ms), ":one": _n(1)}
@@ -105,7 +105,7 @@ class DynamoDBTodoRepository:
             names[f"#{field}"] = _ATTRIBUTES[field]
             values[f":{field}"] = {"S": value}
             sets.append(f"#{field} = :{field}")
-        condition = _condition(expected_version, values)
+        condition = _condition(expected_version, owner, names, values)
         try:
             response = self._client.update_item(
                 TableName=self._table,
@@ -118,13 +118,13 @@ class DynamoDBTodoRepository:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self._client.exceptions.ConditionalCheckFailedException as exc:
-            raise _refusal(todo_id, expected_version, exc.response) from exc
+            raise _refusal(todo_id, expected_version, owner, exc.response) from exc
         return _to_todo(response["Attributes"])
 
-    def delete(self, todo_id: str, *, expected_version: int | None) -> Todo:
+    def delete(self, todo_id: str, *, expected_version: int | None, owner: str | None) -> Todo:
+        names = {"#id": "id"}
         values: dict[str, AttributeValueTypeDef] = {}
-        condition = _condition(expected_version, values)
-        names = {"#id": "id"} | ({"#version": "version"} if values else {})
+        condition = _condition(expected_version, owner, names, values)
         expression_values: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
         try:
             response = self._client.delete_item(
@@ -137,7 +137,7 @@ class DynamoDBTodoRepository:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self._client.exceptions.ConditionalCheckFailedException as exc:
-            raise _refusal(todo_id, expected_version, exc.response) from exc
+            raise _refusal(todo_id, expected_version, owner, exc.response) from exc
         return _to_todo(response["Attributes"])
 
     def _batch_get(self, keys: list[dict[str, AttributeValueTypeDef]]) -> Iterator[Item]:
@@ -172,23 +172,36 @@ class DynamoDBTodoRepository:
         return request
 
 
-def _condition(expected_version: int | None, values: dict[str, AttributeValueTypeDef]) -> str:
-    """`values` gains `:expected` when a version is expected."""
-    if expected_version is None:
-        return "attribute_exists(#id)"
-    values[":expected"] = _n(expected_version)
-    if expected_version == 1:  # an item the legacy API wrote has no version: it is version 1
-        return "attribute_exists(#id) AND (attribute_not_exists(#version) OR #version = :expected)"
-    return "attribute_exists(#id) AND #version = :expected"
+def _condition(
+    expected_version: int | None,
+    owner: str | None,
+    names: dict[str, str],
+    values: dict[str, AttributeValueTypeDef],
+) -> str:
+    """The write's condition; `names` and `values` gain what it refers to."""
+    parts = ["attribute_exists(#id)"]
+    if owner is not None:
+        names["#owner"], values[":owner"] = "userId", {"S": owner}
+        parts.append("#owner = :owner")
+    if expected_version is not None:
+        names["#version"], values[":expected"] = "version", _n(expected_version)
+        if expected_version == 1:  # an item the legacy API wrote has no version: it is version 1
+            parts.append("(attribute_not_exists(#version) OR #version = :expected)")
+        else:
+            parts.append("#version = :expected")
+    return " AND ".join(parts)
 
 
 def _refusal(
-    todo_id: str, expected_version: int | None, response: Mapping[str, Any]
+    todo_id: str, expected_version: int | None, owner: str | None, response: Mapping[str, Any]
 ) -> TodoNotFound | VersionConflict:
     item = response.get("Item")
     if not item or expected_version is None:
         return TodoNotFound(todo_id)
-    return VersionConflict(todo_id, expected_version, _to_todo(item).version)
+    todo = _to_todo(item)
+    if owner is not None and todo.user_id != owner:  # another's todo: it does not exist for us
+        return TodoNotFound(todo_id)
+    return VersionConflict(todo_id, expected_version, todo.version)
 
 
 def _key(todo_id: str) -> dict[str, AttributeValueTypeDef]:

@@ -126,14 +126,16 @@ def test_the_role_grants_exactly_the_dynamodb_calls_the_repository_makes(
     translated: dict[str, Any], dynamodb: DynamoDBClient
 ) -> None:
     calls = CallCounter(dynamodb.meta.events)
-    repository = DynamoDBTodoRepository(dynamodb, TABLE, max_examined=100)
+    repository = DynamoDBTodoRepository(dynamodb, TABLE)
     repository.create(Todo("t", "ann", "x", "pending", 1, 1, 1))
     repository.get("t")
     repository.get_many(["t"])
     repository.list_todos(TodoQuery(first=5))
     repository.list_todos(TodoQuery(first=5, user_id="ann"))
-    repository.update("t", changes={"status": "done"}, updated_ms=2, expected_version=None)
-    repository.delete("t", expected_version=None)
+    repository.update(
+        "t", changes={"status": "done"}, updated_ms=2, expected_version=None, owner=None
+    )
+    repository.delete("t", expected_version=None, owner=None)
     (role,) = resources(translated, "AWS::IAM::Role")
     granted = {
         action

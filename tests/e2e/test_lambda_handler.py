@@ -119,7 +119,7 @@ def test_storage_failures_are_masked_without_aws_detail(
         )
     assert response["statusCode"] == 200
     assert body(response) == {
-        "data": None,
+        "data": {"todos": None},
         "errors": [
             {
                 "message": "Internal server error.",

@@ -31,7 +31,7 @@ def legacy_item(todo_id: str, **extra: object) -> dict[str, object]:
 
 @pytest.fixture
 def repository(dynamodb: DynamoDBClient) -> DynamoDBTodoRepository:
-    return DynamoDBTodoRepository(dynamodb, TABLE, max_examined=100)
+    return DynamoDBTodoRepository(dynamodb, TABLE)
 
 
 def put(client: DynamoDBClient, item: dict[str, object]) -> None:
@@ -51,7 +51,9 @@ def test_legacy_item_gains_version_2_on_first_update(
     dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
 ) -> None:
     put(dynamodb, legacy_item("old"))
-    updated = repository.update("old", changes={}, updated_ms=1_800_000_000_000, expected_version=1)
+    updated = repository.update(
+        "old", changes={}, updated_ms=1_800_000_000_000, expected_version=1, owner=None
+    )
     assert updated.version == 2
     stored = dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "old"}})["Item"]
     assert stored["version"] == {"N": "2"}
@@ -92,10 +94,11 @@ def test_filtered_listing_stops_at_its_work_bound_and_resumes_exactly(
     for n in range(250):
         status = "done" if n in (5, 180, 240) else "pending"
         repository.create(Todo(f"id-{n:04d}", "ann", "x", status, 1, n, n))
-    query = TodoQuery(first=10, user_id="ann", status="done", newest_first=False)
+    query = TodoQuery(first=10, user_id="ann", status="done", newest_first=False, max_examined=100)
     first = repository.list_todos(query)
     # 100 items looked at (the bound): only id-0005 matched, the rest is still ahead.
     assert [t.id for t in first.todos] == ["id-0005"]
+    assert first.examined == 100
     assert first.has_next
     assert first.end is not None
     assert first.end.id == "id-0099"
@@ -109,7 +112,7 @@ def test_filtered_listing_stops_at_its_work_bound_and_resumes_exactly(
 def test_a_sparse_filtered_page_reads_on_until_it_is_full(
     dynamodb: DynamoDBClient,
 ) -> None:
-    repository = DynamoDBTodoRepository(dynamodb, TABLE, max_examined=1_000)
+    repository = DynamoDBTodoRepository(dynamodb, TABLE)
     for n in range(350):
         status = "done" if n in (0, 150, 300) else "pending"
         repository.create(Todo(f"id-{n:04d}", "ann", "x", status, 1, n, n))
@@ -149,6 +152,8 @@ def test_each_write_costs_one_call(
 ) -> None:
     calls = CallCounter(dynamodb.meta.events)
     repository.create(Todo("t1", "ann", "x", "pending", 1, 1, 1))
-    repository.update("t1", changes={"status": "done"}, updated_ms=2, expected_version=1)
-    repository.delete("t1", expected_version=2)
+    repository.update(
+        "t1", changes={"status": "done"}, updated_ms=2, expected_version=1, owner=None
+    )
+    repository.delete("t1", expected_version=2, owner=None)
     assert calls.operations == ["PutItem", "UpdateItem", "DeleteItem"]

@@ -26,7 +26,7 @@ def repository(request: pytest.FixtureRequest) -> Iterator[TodoRepository]:
         yield InMemoryTodoRepository()
     else:
         client: DynamoDBClient = request.getfixturevalue("dynamodb")
-        yield DynamoDBTodoRepository(client, TABLE, max_examined=1_000)
+        yield DynamoDBTodoRepository(client, TABLE)
 
 
 def todo(n: int, *, user: str = "ann", status: str = "pending", version: int = 1) -> Todo:
@@ -66,7 +66,7 @@ def test_get_many_returns_found_ones_by_id(repository: TodoRepository) -> None:
 def test_update_changes_given_fields_and_bumps_version(repository: TodoRepository) -> None:
     repository.create(todo(1))
     updated = repository.update(
-        "id-0001", changes={"status": "done"}, updated_ms=5_000, expected_version=None
+        "id-0001", changes={"status": "done"}, updated_ms=5_000, expected_version=None, owner=None
     )
     assert updated == dataclasses.replace(todo(1), status="done", version=2, updated_ms=5_000)
     assert repository.get("id-0001") == updated
@@ -75,7 +75,7 @@ def test_update_changes_given_fields_and_bumps_version(repository: TodoRepositor
 def test_update_with_matching_version_applies(repository: TodoRepository) -> None:
     repository.create(todo(1, version=3))
     updated = repository.update(
-        "id-0001", changes={"content": "new"}, updated_ms=5_000, expected_version=3
+        "id-0001", changes={"content": "new"}, updated_ms=5_000, expected_version=3, owner=None
     )
     assert (updated.content, updated.version) == ("new", 4)
 
@@ -85,7 +85,9 @@ def test_update_with_stale_version_conflicts_and_changes_nothing(
 ) -> None:
     repository.create(todo(1, version=2))
     with pytest.raises(VersionConflict) as raised:
-        repository.update("id-0001", changes={"content": "x"}, updated_ms=5, expected_version=1)
+        repository.update(
+            "id-0001", changes={"content": "x"}, updated_ms=5, expected_version=1, owner=None
+        )
     assert (raised.value.expected, raised.value.current) == (1, 2)
     assert repository.get("id-0001") == todo(1, version=2)
 
@@ -96,14 +98,18 @@ def test_update_of_unknown_id_is_not_found_and_creates_nothing(
     for expected in (None, 1):
         with pytest.raises(TodoNotFound):
             repository.update(
-                "ghost", changes={"status": "x"}, updated_ms=5, expected_version=expected
+                "ghost",
+                changes={"status": "x"},
+                updated_ms=5,
+                expected_version=expected,
+                owner=None,
             )
     assert repository.get("ghost") is None
 
 
 def test_delete_returns_the_todo_and_removes_it(repository: TodoRepository) -> None:
     repository.create(todo(1))
-    assert repository.delete("id-0001", expected_version=1) == todo(1)
+    assert repository.delete("id-0001", expected_version=1, owner=None) == todo(1)
     assert repository.get("id-0001") is None
 
 
@@ -112,14 +118,14 @@ def test_delete_with_stale_version_conflicts_and_keeps_the_todo(
 ) -> None:
     repository.create(todo(1, version=4))
     with pytest.raises(VersionConflict) as raised:
-        repository.delete("id-0001", expected_version=3)
+        repository.delete("id-0001", expected_version=3, owner=None)
     assert raised.value.current == 4
     assert repository.get("id-0001") == todo(1, version=4)
 
 
 def test_delete_of_unknown_id_is_not_found(repository: TodoRepository) -> None:
     with pytest.raises(TodoNotFound):
-        repository.delete("ghost", expected_version=None)
+        repository.delete("ghost", expected_version=None, owner=None)
 
 
 def test_paging_through_hundreds_loses_and_repeats_nothing(repository: TodoRepository) -> None:

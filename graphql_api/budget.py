@@ -1,0 +1,77 @@
+"""What one request may spend: stored items examined across all its fields, and time.
+
+A door opens one `Budget` per request; the service draws on it before each call to storage, so
+every part of a request that starts can finish, and the parts after the budget runs out are
+refused without touching storage. Standard library only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from graphql_api.errors import DeadlineReached, ReadLimitReached
+
+
+class Budget:
+    def __init__(
+        self,
+        *,
+        max_examined: int,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`deadline` is a `clock()` reading; None for no deadline."""
+        self._max_examined = max_examined
+        self._left = max_examined
+        self._deadline = deadline
+        self._clock = clock
+
+    @classmethod
+    def starting_now(
+        cls,
+        *,
+        max_examined: int,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> Budget:
+        return cls(max_examined=max_examined, deadline=clock() + seconds, clock=clock)
+
+    @classmethod
+    def unlimited(cls) -> Budget:
+        """For callers with no request around them (scripts, tests of the rules)."""
+        return cls(max_examined=2**63)
+
+    @property
+    def examined(self) -> int:
+        return self._max_examined - self._left
+
+    def check_time(self) -> None:
+        if self._deadline is not None and self._clock() >= self._deadline:
+            raise DeadlineReached
+
+    def allowance(self, wanted: int) -> int:
+        """How many stored items the next read may examine, at most `wanted`."""
+        self.check_time()
+        if self._left <= 0:
+            raise ReadLimitReached(self._max_examined)
+        return min(wanted, self._left)
+
+    def spend(self, examined: int) -> None:
+        self._left -= examined
+
+
+# Time kept back from Lambda's remaining time, to answer before the invocation is cut off.
+DEADLINE_MARGIN_S = 1.0
+
+
+def for_request(lambda_context: object | None, *, max_examined: int, timeout: float) -> Budget:
+    """A request's budget: `timeout` seconds from now, or less when Lambda's invocation ends
+    sooner (its context knows the remaining time), keeping `DEADLINE_MARGIN_S` to answer."""
+    seconds = timeout
+    remaining_ms: Callable[[], int] | None = getattr(
+        lambda_context, "get_remaining_time_in_millis", None
+    )
+    if remaining_ms is not None:
+        seconds = min(timeout, remaining_ms() / 1000 - DEADLINE_MARGIN_S)
+    return Budget.starting_now(max_examined=max_examined, seconds=seconds)

@@ -1,0 +1,93 @@
+"""Bearer tokens this service verifies itself, with PyJWT, and the tokens `todo-api token`
+issues for local use.
+
+Kept apart from `auth` so that deployments whose identity comes from an API Gateway authorizer
+never import PyJWT and the cryptography library on a cold start.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import jwt
+
+from graphql_api.auth import Claims, TokenVerifier
+from graphql_api.errors import Unauthenticated
+
+HS256 = "HS256"
+# Asymmetric algorithms only: a JWKS-verified token naming HS256 would have us treat a public
+# key as a shared secret (algorithm confusion).
+_JWKS_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256"]
+_LEEWAY_S = 30  # clock skew between the issuer and Lambda
+_JWKS_TIMEOUT_S = 2
+_JWKS_CACHE_S = 3_600
+
+
+def hs256_verifier(
+    secret: str, *, issuer: str | None = None, audience: str | None = None
+) -> TokenVerifier:
+    def verify(token: str) -> Claims:
+        return _decoded(token, secret, [HS256], issuer, audience)
+
+    return verify
+
+
+def jwks_verifier(jwks_url: str, *, issuer: str, audience: str) -> TokenVerifier:
+    """Keys are fetched when a token names one we have not seen, then cached for an hour."""
+    keys = jwt.PyJWKClient(
+        jwks_url, cache_keys=True, lifespan=_JWKS_CACHE_S, timeout=_JWKS_TIMEOUT_S
+    )
+
+    def verify(token: str) -> Claims:
+        try:
+            key = keys.get_signing_key_from_jwt(token)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise Unauthenticated(
+                "The token's issuer could not be reached to verify it.", token_given=True
+            ) from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"The token is not valid: {exc}.", token_given=True) from exc
+        return _decoded(token, key, _JWKS_ALGORITHMS, issuer, audience)
+
+    return verify
+
+
+def issue(
+    secret: str, subject: str, *, expires_s: int, extra: Mapping[str, Any] | None = None
+) -> str:
+    """An HS256 token for `subject`, valid for `expires_s` seconds (`todo-api token`)."""
+    now = int(time.time())
+    claims = {**(extra or {}), "sub": subject, "iat": now, "exp": now + expires_s}
+    return jwt.encode(claims, secret, algorithm=HS256)
+
+
+def _decoded(
+    token: str, key: Any, algorithms: list[str], issuer: str | None, audience: str | None
+) -> Claims:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=algorithms,
+            issuer=issuer,
+            leeway=_LEEWAY_S,
+            # The audience is checked below, as API Gateway's JWT authorizer checks it.
+            options={"require": ["exp", "sub"], "verify_aud": False},
+        )
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated(f"The token is not valid: {exc}.", token_given=True) from exc
+    if audience is not None and not _for_audience(claims, audience):
+        raise Unauthenticated(
+            "The token is not valid: it was issued for another audience.", token_given=True
+        )
+    return claims
+
+
+def _for_audience(claims: Mapping[str, Any], audience: str) -> bool:
+    """ID tokens name their audience in `aud`; Cognito's access tokens carry `client_id`
+    instead. API Gateway accepts either, and so do we."""
+    aud = claims.get("aud")
+    audiences = aud if isinstance(aud, list) else [aud]
+    return audience in audiences or claims.get("client_id") == audience
