@@ -3,27 +3,41 @@ agreement with the code it deploys."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
+from starlette.routing import Route
 
 from graphql_api import cli
+from graphql_api.app import create_app
 from graphql_api.config import Settings
 from graphql_api.model import Todo, TodoQuery
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
 from graphql_api.repository.table import USER_INDEX, table_definition
+from graphql_api.service import TodoService
 from tests.conftest import TABLE, CallCounter
+from tests.fakes import InMemoryTodoRepository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 API_GATEWAY_LIMIT_S = 30
+ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
+AUDIENCE = "example-app-client-id"
+JWT_AUTH = {"JwtIssuer": ISSUER, "JwtAudience": AUDIENCE}
+# A browser sends no token when it navigates to a page or asks a preflight.
+NEVER_AUTHORIZED = {"GET /graphiql", "OPTIONS /graphql", "OPTIONS /todo", "OPTIONS /todo/{id}"}
+# GraphiQL's page, moving off /graphql: the template routes it whether or not the app in this
+# branch serves it yet.
+GRAPHIQL_PAGE = {"GET /graphiql"}
 
 
 class _NoManagedPolicies:
@@ -52,6 +66,95 @@ def translated(template: dict[str, Any]) -> dict[str, Any]:
 
 def resources(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [r["Properties"] for r in template["Resources"].values() if r["Type"] == kind]
+
+
+def app_routes() -> set[str]:
+    app = create_app(TodoService(InMemoryTodoRepository()), Settings())
+    return {
+        f"{method} {route.path}"
+        for route in app.routes
+        if isinstance(route, Route)
+        # Starlette answers HEAD wherever it answers GET; the API has never routed HEAD.
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+
+
+def deployed(template: dict[str, Any], parameters: Mapping[str, str]) -> dict[str, Any]:
+    """What CloudFormation would create with these parameters: conditional resources kept or
+    dropped, `Fn::If` and `AWS::NoValue` decided, parameters' `Ref`s replaced by their values."""
+    values = _parameter_values(template, parameters)
+    conditions = {
+        name: bool(_evaluate(test, values, template.get("Conditions", {})))
+        for name, test in template.get("Conditions", {}).items()
+    }
+    kept = {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if conditions.get(resource.get("Condition", ""), True)
+    }
+    resolved: dict[str, Any] = _resolve({"Resources": kept}, values, conditions)
+    return resolved
+
+
+def rules_hold(template: dict[str, Any], parameters: Mapping[str, str]) -> bool:
+    values = _parameter_values(template, parameters)
+    return all(
+        _evaluate(assertion["Assert"], values, {})
+        for rule in template["Rules"].values()
+        for assertion in rule["Assertions"]
+    )
+
+
+def _parameter_values(template: dict[str, Any], given: Mapping[str, str]) -> dict[str, Any]:
+    return {name: p.get("Default") for name, p in template["Parameters"].items()} | dict(given)
+
+
+def _evaluate(node: Any, values: Mapping[str, Any], conditions: Mapping[str, Any]) -> Any:
+    """A condition or rule assertion, with the functions CloudFormation allows in them."""
+    if not isinstance(node, dict):
+        return node
+    ((function, argument),) = node.items()
+    if function == "Ref":
+        return values[argument]
+    if function == "Condition":
+        return _evaluate(conditions[argument], values, conditions)
+    evaluated = [_evaluate(a, values, conditions) for a in argument]
+    match function:
+        case "Fn::Equals":
+            return evaluated[0] == evaluated[1]
+        case "Fn::Not":
+            return not evaluated[0]
+        case "Fn::And":
+            return all(evaluated)
+        case "Fn::Or":
+            return any(evaluated)
+    raise AssertionError(f"the test cannot evaluate {function}")
+
+
+_NO_VALUE = object()
+
+
+def _resolve(node: Any, values: Mapping[str, Any], conditions: Mapping[str, bool]) -> Any:
+    if isinstance(node, list):
+        items = (_resolve(item, values, conditions) for item in node)
+        return [item for item in items if item is not _NO_VALUE]
+    if not isinstance(node, dict):
+        return node
+    if node == {"Ref": "AWS::NoValue"}:
+        return _NO_VALUE
+    if set(node) == {"Ref"} and node["Ref"] in values:
+        return values[node["Ref"]]
+    if set(node) == {"Fn::If"}:
+        condition, when_true, when_false = node["Fn::If"]
+        chosen = when_true if conditions[condition] else when_false
+        return _resolve(chosen, values, conditions)
+    pairs = ((key, _resolve(value, values, conditions)) for key, value in node.items())
+    return {key: value for key, value in pairs if value is not _NO_VALUE}
+
+
+def routes(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["RouteKey"]: r for r in resources(template, "AWS::ApiGatewayV2::Route")}
 
 
 def test_cfn_lint_finds_nothing() -> None:
@@ -97,17 +200,85 @@ def test_timeout_sits_between_dynamodbs_worst_case_and_api_gateways_limit(
     assert worst_call < function["Timeout"] < API_GATEWAY_LIMIT_S
 
 
-def test_api_routes_every_path_the_app_serves(translated: dict[str, Any]) -> None:
-    (api,) = resources(translated, "AWS::ApiGatewayV2::Api")
-    routes = {path: sorted(methods) for path, methods in api["Body"]["paths"].items()}
-    assert routes == {
-        "/graphql": ["get", "options", "post"],
-        "/todo": ["get", "options", "post"],
-        "/todo/{id}": ["delete", "get", "options", "put"],
-    }
+def test_api_routes_every_path_the_app_serves_and_graphiqls_page(
+    translated: dict[str, Any],
+) -> None:
+    assert set(routes(translated)) == app_routes() | GRAPHIQL_PAGE
     (stage,) = resources(translated, "AWS::ApiGatewayV2::Stage")
     assert stage["StageName"] == {"Ref": "StageName"}
+    assert stage["AutoDeploy"] is True
     assert set(stage["DefaultRouteSettings"]) == {"ThrottlingRateLimit", "ThrottlingBurstLimit"}
+
+
+def test_every_route_reaches_the_function_which_only_this_api_may_invoke(
+    translated: dict[str, Any],
+) -> None:
+    (integration,) = resources(translated, "AWS::ApiGatewayV2::Integration")
+    assert integration["IntegrationType"] == "AWS_PROXY"
+    assert integration["IntegrationUri"] == {"Fn::GetAtt": ["TodoFunction", "Arn"]}
+    assert integration["PayloadFormatVersion"] == "2.0"
+    targets = {route["Target"]["Fn::Sub"] for route in routes(translated).values()}
+    assert targets == {"integrations/${TodoIntegration}"}
+    (permission,) = resources(translated, "AWS::Lambda::Permission")
+    assert permission["FunctionName"] == {"Ref": "TodoFunction"}
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+    assert permission["SourceArn"]["Fn::Sub"].endswith(":${TodoHttpApi}/${StageName}/*")
+
+
+def test_without_jwt_parameters_no_route_is_authorized(translated: dict[str, Any]) -> None:
+    stack = deployed(translated, {})
+    assert resources(stack, "AWS::ApiGatewayV2::Authorizer") == []
+    for key, route in routes(stack).items():
+        assert route["AuthorizationType"] == "NONE", key
+        assert "AuthorizerId" not in route, key
+    (function,) = resources(stack, "AWS::Lambda::Function")
+    assert function["Environment"]["Variables"]["TODO_AUTH"] == "none"
+
+
+def test_with_jwt_parameters_every_route_but_pages_and_preflights_needs_a_token(
+    translated: dict[str, Any],
+) -> None:
+    stack = deployed(translated, JWT_AUTH)
+    (authorizer,) = resources(stack, "AWS::ApiGatewayV2::Authorizer")
+    assert authorizer["AuthorizerType"] == "JWT"
+    assert authorizer["IdentitySource"] == ["$request.header.Authorization"]
+    assert authorizer["JwtConfiguration"] == {"Issuer": ISSUER, "Audience": [AUDIENCE]}
+    authorized = {
+        key
+        for key, route in routes(stack).items()
+        if route["AuthorizationType"] == "JWT"
+        and route["AuthorizerId"] == {"Ref": "TodoJwtAuthorizer"}
+    }
+    unauthorized = {
+        key
+        for key, route in routes(stack).items()
+        if route["AuthorizationType"] == "NONE" and "AuthorizerId" not in route
+    }
+    assert unauthorized == NEVER_AUTHORIZED
+    assert authorized == set(routes(stack)) - NEVER_AUTHORIZED
+    (function,) = resources(stack, "AWS::Lambda::Function")
+    assert function["Environment"]["Variables"]["TODO_AUTH"] == "jwt"
+
+
+@pytest.mark.parametrize(
+    "parameters", [{"JwtIssuer": ISSUER}, {"JwtAudience": AUDIENCE}], ids=["issuer", "audience"]
+)
+def test_one_jwt_parameter_without_the_other_is_refused(
+    template: dict[str, Any], parameters: dict[str, str]
+) -> None:
+    assert not rules_hold(template, parameters)
+
+
+def test_jwt_parameters_both_set_or_both_empty_are_accepted(template: dict[str, Any]) -> None:
+    assert rules_hold(template, {})
+    assert rules_hold(template, JWT_AUTH)
+
+
+def test_jwt_issuer_must_be_an_https_url(template: dict[str, Any]) -> None:
+    pattern = template["Parameters"]["JwtIssuer"]["AllowedPattern"]
+    assert re.fullmatch(pattern, ISSUER)
+    assert re.fullmatch(pattern, "")
+    assert not re.fullmatch(pattern, "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example")
 
 
 def test_the_role_grants_only_its_own_logs_and_table(translated: dict[str, Any]) -> None:
@@ -152,5 +323,8 @@ def test_logs_are_kept_for_a_set_time(template: dict[str, Any]) -> None:
     assert group["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
 
 
-def test_outputs_name_the_api_graphql_url_and_table(template: dict[str, Any]) -> None:
-    assert set(template["Outputs"]) == {"ApiUrl", "GraphQLUrl", "TableName"}
+def test_outputs_name_the_api_graphql_graphiql_and_table(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    assert set(outputs) == {"ApiUrl", "GraphQLUrl", "GraphiQLUrl", "TableName"}
+    assert outputs["GraphQLUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/graphql")
+    assert outputs["GraphiQLUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/graphiql")
