@@ -43,8 +43,6 @@ ALLOW_HEADERS = (
     "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent"
 )
 _CORS = {"Access-Control-Allow-Origin": "*"}
-_COLLECTION_METHODS = "GET, HEAD, OPTIONS, POST"
-_ITEM_METHODS = "DELETE, GET, HEAD, OPTIONS, PUT"
 # An ETag we issued: a version, in ASCII digits, within DynamoDB's 38-digit numbers.
 _ETAG = re.compile(r'"([0-9]{1,38})"')
 
@@ -158,9 +156,9 @@ class LegacyRoutes:
             "OPTIONS": _preflight("OPTIONS,DELETE,PUT,GET"),
         }
         return [
-            Route("/todo", _AnyMethod(_by_method(collection, _COLLECTION_METHODS))),
-            Route("/todo/{id}", _AnyMethod(_by_method(item, _ITEM_METHODS))),
-            Route("/todo/{rest:path}", _AnyMethod(_unknown_path)),
+            Route("/todo", _ByMethod(collection)),
+            Route("/todo/{id}", _ByMethod(item)),
+            Route("/todo/{rest:path}", _UnknownPath(), include_in_schema=False),
         ]
 
     @_failing_with(SAVE_FAILED)
@@ -280,34 +278,35 @@ def _page_body(items: list[bytes], sweep: Sweep, last: Todo) -> bytes:
     return b'{"data":[' + b",".join(items) + b'],"next":' + cursor + b"}"
 
 
-class _AnyMethod:
-    """An endpoint as a plain ASGI app, which Starlette routes every method to: the endpoint
-    answers the methods it does not serve itself, in the legacy envelope."""
+class _ByMethod:
+    """One path's endpoints by method, as a plain ASGI app, which Starlette routes every
+    method to: a method the path does not serve gets 405 in the legacy envelope, with the
+    path's own `Allow`."""
 
-    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
-        self._endpoint = endpoint
+    def __init__(self, endpoints: Mapping[str, Callable[[Request], Awaitable[Response]]]) -> None:
+        self.served = frozenset(endpoints)
+        self._endpoints = endpoints
+        self._allow = ", ".join(sorted(self.served))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self._endpoint(Request(scope, receive))
+        request = Request(scope, receive)
+        endpoint = self._endpoints.get(request.method)
+        if endpoint is None:
+            description = f"{request.method} is not served here."
+            response = _legacy_error(request, 405, description, {"Allow": self._allow})
+        else:
+            response = await endpoint(request)
         await response(scope, receive, send)
 
 
-def _by_method(
-    endpoints: Mapping[str, Callable[[Request], Awaitable[Response]]], allow: str
-) -> Callable[[Request], Awaitable[Response]]:
-    async def dispatch(request: Request) -> Response:
-        endpoint = endpoints.get(request.method)
-        if endpoint is None:
-            return _legacy_error(
-                request, 405, f"{request.method} is not served here.", {"Allow": allow}
-            )
-        return await endpoint(request)
+class _UnknownPath:
+    """Any other path under /todo, whatever the method: 404 in the legacy envelope. (API
+    Gateway answers such paths itself; the local server and Function URLs reach here.)"""
 
-    return dispatch
-
-
-async def _unknown_path(request: Request) -> Response:
-    return _legacy_error(request, 404, "No such route: use /todo or /todo/{id}.")
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = _legacy_error(request, 404, "No such route: use /todo or /todo/{id}.")
+        await response(scope, receive, send)
 
 
 def _legacy_error(
