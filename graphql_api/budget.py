@@ -7,6 +7,7 @@ refused without touching storage. Standard library only.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -14,6 +15,9 @@ from graphql_api.errors import DeadlineReached, ReadLimitReached
 
 
 class Budget:
+    """Thread-safe: a request's fields resolve concurrently, each reading in a worker thread,
+    so a read reserves its allowance before it starts and gives back what it did not use."""
+
     def __init__(
         self,
         *,
@@ -26,6 +30,7 @@ class Budget:
         self._left = max_examined
         self._deadline = deadline
         self._clock = clock
+        self._lock = threading.Lock()
 
     @classmethod
     def starting_now(
@@ -50,15 +55,19 @@ class Budget:
         if self._deadline is not None and self._clock() >= self._deadline:
             raise DeadlineReached
 
-    def allowance(self, wanted: int) -> int:
-        """How many stored items the next read may examine, at most `wanted`."""
+    def reserve(self, wanted: int) -> int:
+        """Take up to `wanted` items' allowance for the next read (all that is left, if less)."""
         self.check_time()
-        if self._left <= 0:
-            raise ReadLimitReached(self._max_examined)
-        return min(wanted, self._left)
+        with self._lock:
+            if self._left <= 0:
+                raise ReadLimitReached(self._max_examined)
+            granted = min(wanted, self._left)
+            self._left -= granted
+            return granted
 
-    def spend(self, examined: int) -> None:
-        self._left -= examined
+    def release(self, unused: int) -> None:
+        with self._lock:
+            self._left += unused
 
 
 # Time kept back from Lambda's remaining time, to answer before the invocation is cut off.

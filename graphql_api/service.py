@@ -66,12 +66,12 @@ class Sweep:
         query = self._query
         while True:
             try:
-                allowance = self._budget.allowance(query.max_examined)
+                allowance = self._budget.reserve(query.max_examined)
             except BudgetExhausted:
                 self.cut_short = True
                 return
             page = self._repository.list_todos(replace(query, max_examined=allowance))
-            self._budget.spend(page.examined)
+            self._budget.release(allowance - page.examined)
             yield from page.todos
             if not page.has_next:
                 return
@@ -102,8 +102,7 @@ class TodoService:
         possible = list(dict.fromkeys(i for i in todo_ids if is_possible_id(i)))
         found = {}
         if possible:
-            budget.allowance(len(possible))
-            budget.spend(len(possible))
+            budget.reserve(len(possible))
             found = self._repository.get_many(possible)
         return [_visible(caller, found.get(todo_id)) for todo_id in todo_ids]
 
@@ -128,10 +127,10 @@ class TodoService:
             listing.user_id,
             status,
             newest_first,
-            max_examined=budget.allowance(self._page_sizes.max_examined),
+            max_examined=budget.reserve(self._page_sizes.max_examined),
         )
         page = self._repository.list_todos(query)
-        budget.spend(page.examined)
+        budget.release(query.max_examined - page.examined)
         return page
 
     def sweep(
