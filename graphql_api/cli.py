@@ -155,7 +155,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     with _dynamodb(settings, create=args.create_table) as (settings, local):
         app = build_app(settings, dynamodb_client(settings, local_credentials=local))
-        logger.info("GraphiQL: http://%s:%d/graphql", args.host, args.port)
+        logger.info("GraphiQL: http://%s:%d/graphiql", args.host, args.port)
         # No access log: the app writes its own line per request. No log config: uvicorn's
         # lines go through the JSON logging set up above. No lifespan: the app has none, as
         # on Lambda, and a second Ctrl-C would otherwise log a cancelled lifespan task.
