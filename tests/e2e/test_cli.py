@@ -56,7 +56,9 @@ def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str
         try:
             assert announced.wait(30), "".join(lines)
             url = next(
-                m.group(0) for line in lines if (m := re.search(r"http://\S+/graphql", line))
+                m.group(1)
+                for line in lines
+                if (m := re.search(r"GraphiQL: (http://\S+)/graphiql", line))
             )
             yield url, lines
         finally:
@@ -69,6 +71,7 @@ def test_serve_starts_an_embedded_dynamodb_and_stops_on_ctrl_c() -> None:
     port = free_port()
     with running("--port", str(port)) as (url, lines):
         assert url == f"http://127.0.0.1:{port}/graphql"
+        assert "graphiql" in httpx.get(f"{url[: -len('graphql')]}graphiql").text
         created = httpx.post(url, json={"query": CREATE}).json()
         todo_id = created["data"]["createTodo"]["id"]
         query = {
