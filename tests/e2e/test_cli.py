@@ -56,7 +56,7 @@ def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str
         try:
             assert announced.wait(30), "".join(lines)
             url = next(
-                m.group(1)
+                f"{m.group(1)}/graphql"
                 for line in lines
                 if (m := re.search(r"GraphiQL: (http://\S+)/graphiql", line))
             )
