@@ -24,9 +24,14 @@ def bad_user_input(error: InvalidQuery) -> GraphQLError:
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    """A resolver raised something other than a deliberate GraphQLError."""
+    """A resolver (or a hook of ours) raised something other than a deliberate GraphQLError.
+
+    A validation error points at the document and has no path; its original error, if any, is
+    a scalar refusing the client's literal (an Int of 5,000 digits), not a fault of ours.
+    """
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    from_validation = bool(error.nodes) and error.path is None
+    return original is not None and not isinstance(original, GraphQLError) and not from_validation
 
 
 def log_unexpected(errors: list[GraphQLError]) -> None:

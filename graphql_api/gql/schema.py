@@ -7,20 +7,24 @@ from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import OverlappingFieldsCanBeMergedRule
 from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.types.execution import ExecutionContext, ExecutionResult
 
 from graphql_api import errors, request_log
 from graphql_api.gql.context import Info
 from graphql_api.gql.errors import apply_error_policy, bad_user_input, log_unexpected
+from graphql_api.gql.limits import (
+    DocumentLimits,
+    ValidationRules,
+    alias_limit_rule,
+    overlapping_fields_rule,
+)
 from graphql_api.gql.types import (
     CreateTodoInput,
     CreateTodoResult,
@@ -37,14 +41,20 @@ from graphql_api.gql.types import (
 )
 
 # Bounds on one document, documented in the README. Aliases bound how many lookups one
-# request can batch; tokens bound the work of parsing and validating (introspection included).
-# No depth limit: no type here nests, so only introspection could go deep, and tokens bound it.
+# request can batch; tokens and length bound the work of parsing and validating (introspection
+# included); graphql-core refuses nesting past 200 levels. The overlapping-fields budget bounds
+# the one super-linear standard rule (see gql/limits.py).
 MAX_ALIASES = 30
 MAX_TOKENS = 2_000
+MAX_DOCUMENT_LENGTH = 64 * 1024
+OVERLAP_BUDGET = 20_000
 _CACHE_SIZE = 256
 # Built once: the validation cache keys on these rule classes, so fresh ones per request
 # would never hit it.
-_RULES = [max_aliases_rule(MAX_ALIASES)]
+_REPLACED_RULES: dict[type[ASTValidationRule], type[ASTValidationRule]] = {
+    OverlappingFieldsCanBeMergedRule: overlapping_fields_rule(OVERLAP_BUDGET)
+}
+_EXTRA_RULES = [alias_limit_rule(MAX_ALIASES)]
 
 
 @strawberry.type
@@ -155,9 +165,9 @@ class _Schema(strawberry.Schema):
 
 def _extensions() -> list[Any]:
     return [
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: DocumentLimits(max_tokens=MAX_TOKENS, max_length=MAX_DOCUMENT_LENGTH),
         lambda: ParserCache(maxsize=_CACHE_SIZE),
-        lambda: AddValidationRules(_RULES),  # type: ignore[arg-type]
+        lambda: ValidationRules(_REPLACED_RULES, _EXTRA_RULES),
         lambda: ValidationCache(maxsize=_CACHE_SIZE),
         _RecordOperation,
     ]
