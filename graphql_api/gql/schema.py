@@ -18,6 +18,7 @@ from strawberry.types.execution import ExecutionContext, ExecutionResult
 
 from graphql_api import errors, request_log
 from graphql_api.gql.context import Info
+from graphql_api.gql.cost import CostLimit, CostModel
 from graphql_api.gql.errors import apply_error_policy, bad_user_input, log_unexpected
 from graphql_api.gql.limits import (
     DocumentLimits,
@@ -43,11 +44,13 @@ from graphql_api.gql.types import (
 # Bounds on one document, documented in the README. Aliases bound how many lookups one
 # request can batch; tokens and length bound the work of parsing and validating (introspection
 # included); graphql-core refuses nesting past 200 levels. The overlapping-fields budget bounds
-# the one super-linear standard rule (see gql/limits.py).
+# the one super-linear standard rule (see gql/limits.py); the cost limit bounds what a request
+# reads and resolves (gql/cost.py).
 MAX_ALIASES = 30
 MAX_TOKENS = 2_000
 MAX_DOCUMENT_LENGTH = 64 * 1024
 OVERLAP_BUDGET = 20_000
+COST_MODEL = CostModel(page_size_default=20, page_size_max=100, max_examined=1_000, limit=5_000)
 _CACHE_SIZE = 256
 # Built once: the validation cache keys on these rule classes, so fresh ones per request
 # would never hit it.
@@ -169,6 +172,7 @@ def _extensions() -> list[Any]:
         lambda: ParserCache(maxsize=_CACHE_SIZE),
         lambda: ValidationRules(_REPLACED_RULES, _EXTRA_RULES),
         lambda: ValidationCache(maxsize=_CACHE_SIZE),
+        lambda: CostLimit(COST_MODEL),
         _RecordOperation,
     ]
 
