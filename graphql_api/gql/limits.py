@@ -4,9 +4,9 @@ graphql-core 3.3 already bounds the parser (tokens, and nesting at 200 levels, r
 syntax error rather than a RecursionError) and meters the one super-linear standard rule,
 OverlappingFieldsCanBeMerged, with a complexity budget. Measured with hostile documents at the
 body limit (`python -m bench.validation`), that budget's default (500,000) still lets one
-document cost a quarter of a second; `overlapping_fields_rule` lowers it. The alias limit is
-counted over the document text once: Strawberry's rule followed every path through fragment
-spreads, exponential in a document of a few hundred bytes.
+document cost a quarter of a second; `overlapping_fields_rule` lowers it (gql/schema.py sets
+10,000). The alias limit is counted over the document text once: Strawberry's rule followed
+every path through fragment spreads, exponential in a document of a few hundred bytes.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ def overlapping_fields_rule(budget: int) -> type[ValidationRule]:
     The rule compares every pair of fields that share a response name, descending into their
     sub-selections; graphql-core counts those comparisons and aborts ("Validation aborted.")
     when they exceed a budget. One unit costs up to ~1.3 µs here, so the budget bounds the
-    rule's time; the queries clients send spend almost none of it (GraphiQL's introspection
-    query: 0).
+    rule's time (10,000: ~20 ms); the queries clients send spend almost none of it
+    (GraphiQL's introspection query: 0).
     """
 
     class BoundedOverlappingFields(OverlappingFieldsCanBeMergedRule):

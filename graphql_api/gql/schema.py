@@ -49,7 +49,7 @@ from graphql_api.gql.types import (
 MAX_ALIASES = 30
 MAX_TOKENS = 2_000
 MAX_DOCUMENT_LENGTH = 64 * 1024
-OVERLAP_BUDGET = 20_000
+OVERLAP_BUDGET = 10_000
 COST_MODEL = CostModel(page_size_default=20, page_size_max=100, max_examined=1_000, limit=5_000)
 _CACHE_SIZE = 256
 # Built once: the validation cache keys on these rule classes, so fresh ones per request
