@@ -22,7 +22,7 @@ _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 def create_app(service: TodoService, authenticator: Authenticator, settings: Settings) -> Starlette:
-    schema = create_schema(introspection=settings.introspection)
+    schema = create_schema(settings)
     graphql = GraphQLEndpoint(service, authenticator, schema, settings)
     legacy = LegacyRoutes(
         service,

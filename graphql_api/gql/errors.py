@@ -26,6 +26,7 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 FORBIDDEN = "FORBIDDEN"
 READ_LIMIT_EXCEEDED = "READ_LIMIT_EXCEEDED"
 DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
 
 
 def field_error(error: TodoError) -> GraphQLError:
@@ -46,9 +47,14 @@ def field_error(error: TodoError) -> GraphQLError:
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    """A resolver raised something other than a deliberate GraphQLError."""
+    """A resolver (or a hook of ours) raised something other than a deliberate GraphQLError.
+
+    A validation error points at the document and has no path; its original error, if any, is
+    a scalar refusing the client's literal (an Int of 5,000 digits), not a fault of ours.
+    """
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    from_validation = bool(error.nodes) and error.path is None
+    return original is not None and not isinstance(original, GraphQLError) and not from_validation
 
 
 def log_unexpected(errors: list[GraphQLError]) -> None:

@@ -7,21 +7,27 @@ from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import OverlappingFieldsCanBeMergedRule
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
-    MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.types.execution import ExecutionContext, ExecutionResult
 
 from graphql_api import errors, request_log
+from graphql_api.config import Settings
 from graphql_api.gql.context import Info
+from graphql_api.gql.cost import CostLimit, CostModel
 from graphql_api.gql.errors import apply_error_policy, field_error, log_unexpected
+from graphql_api.gql.limits import (
+    DocumentLimits,
+    ValidationRules,
+    alias_limit_rule,
+    overlapping_fields_rule,
+)
 from graphql_api.gql.types import (
     CreateTodoInput,
     CreateTodoResult,
@@ -38,14 +44,21 @@ from graphql_api.gql.types import (
 )
 
 # Bounds on one document, documented in the README. Aliases bound how many lookups one
-# request can batch; tokens bound the work of parsing and validating (introspection included).
-# No depth limit: no type here nests, so only introspection could go deep, and tokens bound it.
+# request can batch; tokens and length bound the work of parsing and validating (introspection
+# included); graphql-core refuses nesting past 200 levels. The overlapping-fields budget bounds
+# the one super-linear standard rule (see gql/limits.py); the cost limit bounds what a request
+# reads and resolves (gql/cost.py).
 MAX_ALIASES = 30
 MAX_TOKENS = 2_000
+MAX_DOCUMENT_LENGTH = 64 * 1024
+OVERLAP_BUDGET = 10_000
 _CACHE_SIZE = 256
 # Built once: the validation cache keys on these rule classes, so fresh ones per request
 # would never hit it.
-_RULES = [max_aliases_rule(MAX_ALIASES)]
+_REPLACED_RULES: dict[type[ASTValidationRule], type[ASTValidationRule]] = {
+    OverlappingFieldsCanBeMergedRule: overlapping_fields_rule(OVERLAP_BUDGET)
+}
+_EXTRA_RULES = [alias_limit_rule(MAX_ALIASES)]
 
 
 @strawberry.type
@@ -179,23 +192,34 @@ class _Schema(strawberry.Schema):
         log_unexpected(errors)
 
 
-def _extensions() -> list[Any]:
+def _extensions(cost: CostModel) -> list[Any]:
     return [
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: DocumentLimits(max_tokens=MAX_TOKENS, max_length=MAX_DOCUMENT_LENGTH),
         lambda: ParserCache(maxsize=_CACHE_SIZE),
-        lambda: AddValidationRules(_RULES),  # type: ignore[arg-type]
+        lambda: ValidationRules(_REPLACED_RULES, _EXTRA_RULES),
         lambda: ValidationCache(maxsize=_CACHE_SIZE),
+        lambda: CostLimit(cost),
         _RecordOperation,
     ]
 
 
-def create_schema(*, introspection: bool = True) -> strawberry.Schema:
-    """The schema as settings shape it; every one has the same SDL."""
-    extensions = _extensions()
-    if not introspection:
+def cost_model(settings: Settings) -> CostModel:
+    return CostModel(
+        page_size_default=settings.page_size_default,
+        page_size_max=settings.page_size_max,
+        max_examined=settings.max_examined,
+        limit=settings.max_cost,
+    )
+
+
+def create_schema(settings: Settings) -> strawberry.Schema:
+    """The schema as settings shape it (its limits, introspection); every one has the same
+    SDL."""
+    extensions = _extensions(cost_model(settings))
+    if not settings.introspection:
         extensions.append(DisableIntrospection)
     return _Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 
-schema = create_schema()
+schema = create_schema(Settings())
 """With the default settings: what `todo-api export-schema` prints."""

@@ -78,7 +78,10 @@ def test_serve_starts_an_embedded_dynamodb_and_stops_on_ctrl_c() -> None:
             "query": "query($id: ID!) { todo(id: $id) { content } }",
             "variables": {"id": todo_id},
         }
-        assert httpx.post(url, json=query).json() == {"data": {"todo": {"content": "milk"}}}
+        assert httpx.post(url, json=query).json() == {
+            "data": {"todo": {"content": "milk"}},
+            "extensions": {"cost": {"requested": 2, "limit": 5_000}},
+        }
     output = "".join(lines)
     assert "Embedded DynamoDB" in output
     assert f"Table {TABLE!r} created" in output

@@ -40,7 +40,10 @@ def test_create_over_post_then_read_over_get(server: str) -> None:
             "variables": json.dumps({"id": todo_id}),
         },
     )
-    assert read.json() == {"data": {"todo": {"content": "b"}}}
+    assert read.json() == {
+        "data": {"todo": {"content": "b"}},
+        "extensions": {"cost": {"requested": 2, "limit": 5_000}},
+    }
 
 
 def test_graphql_response_media_type_is_used_when_accepted(server: str) -> None:

@@ -42,7 +42,10 @@ def test_create_then_read_through_each_event_kind(handler: Handler, kind: str) -
         LambdaContext(),
     )
     assert read["statusCode"] == 200
-    assert body(read) == {"data": {"todo": {"id": todo["id"], "content": "milk"}}}
+    assert body(read) == {
+        "data": {"todo": {"id": todo["id"], "content": "milk"}},
+        "extensions": {"cost": {"requested": 3, "limit": 5_000}},
+    }
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -65,7 +68,10 @@ def test_base64_encoded_bodies_are_decoded(handler: Handler) -> None:
     payload = graphql_post("http_api_v2", "{ __typename }")
     payload["body"] = base64.b64encode(payload["body"].encode()).decode()
     payload["isBase64Encoded"] = True
-    assert body(handler(payload, LambdaContext())) == {"data": {"__typename": "Query"}}
+    assert body(handler(payload, LambdaContext())) == {
+        "data": {"__typename": "Query"},
+        "extensions": {"cost": {"requested": 1, "limit": 5_000}},
+    }
 
 
 def test_aliased_lookups_cost_one_batch_get(handler: Handler, calls: CallCounter) -> None:
@@ -128,6 +134,7 @@ def test_storage_failures_are_masked_without_aws_detail(
                 "extensions": {"code": "INTERNAL_SERVER_ERROR"},
             }
         ],
+        "extensions": {"cost": {"requested": 41, "limit": 5_000}},
     }
     assert "ResourceNotFoundException" in caplog.text  # the detail is logged, server side
 
@@ -156,7 +163,10 @@ def test_http_api_events_under_a_named_stage_reach_graphql_and_rest(handler: Han
     graphql = handler(
         event("http_api_v2", "POST", "/graphql", body=query, stage="prod"), LambdaContext()
     )
-    assert json.loads(graphql["body"]) == {"data": {"__typename": "Query"}}
+    assert json.loads(graphql["body"]) == {
+        "data": {"__typename": "Query"},
+        "extensions": {"cost": {"requested": 1, "limit": 5_000}},
+    }
     rest = handler(event("http_api_v2", "GET", "/todo", stage="prod"), LambdaContext())
     assert (rest["statusCode"], rest["body"]) == (200, '{"data":[]}')
 

@@ -1,0 +1,304 @@
+"""What one operation may cost, priced from its document before anything runs.
+
+The limits on a document (tokens, depth, aliases) bound the work of reading it; this bounds
+the work of answering it, per request rather than per field. The model, in units of roughly
+"one value resolved or one item read":
+
+- every field selected costs 1 each time it can resolve;
+- `todos` costs what it reads: `first` items (the default page size when absent), or, with a
+  `status` filter, the items one page may examine (`max_examined`); under it, `edges` and
+  `nodes` multiply their sub-selection by `first`;
+- `todo(id:)` costs one read; each mutation field one write (`write`);
+- introspection (`__schema`, `__type`) costs exactly the fields its answer holds in this
+  schema (see `introspection_cost`), so nested introspection is priced as it will answer;
+- `first` from a variable is priced at the request's value (or the variable's default); a
+  value that is not an int in range is priced at the page maximum;
+- fragments on unions and interfaces are summed, and `@skip`/`@include` ignored: both can only
+  overprice.
+
+The walk is linear in the document: each fragment is priced once, in dependency order, and
+reused at every spread; fragments in a cycle (refused by validation anyway) price as nothing.
+Sums and products saturate at `CAP`, so a fan-out of fragments cannot build giant integers.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLNamedType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    NullValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+    get_operation_ast,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from strawberry.extensions import SchemaExtension
+
+from graphql_api.gql.errors import COST_LIMIT_EXCEEDED
+from graphql_api.gql.introspection_cost import IntrospectionPricer
+
+CAP = 1_000_000_000
+"""Costs saturate here: far above any limit, far below what would slow arithmetic down."""
+
+_META_FIELDS = {"__schema": "__Schema", "__type": "__Type"}
+_CONNECTION = "TodoConnection"
+_PAGE_LISTS = frozenset({"edges", "nodes"})
+# An int literal longer than this is out of any page range: priced without int() ever
+# reading it (Python refuses to convert over 4,300 digits, and should not try).
+_MAX_INT_DIGITS = 9
+
+
+@dataclass(frozen=True, slots=True)
+class CostModel:
+    """The prices, and the most one request may spend (see the README's Limits)."""
+
+    page_size_default: int = 20
+    page_size_max: int = 100
+    max_examined: int = 1_000
+    write: int = 10
+    limit: int = 5_000
+
+
+class _Cost(NamedTuple):
+    """A selection's cost: `fixed` once, plus `per_item` for each item of the page around it
+    (only selections on a connection have items; elsewhere `per_item` stays 0)."""
+
+    fixed: int
+    per_item: int
+
+
+_NOTHING = _Cost(0, 0)
+
+
+def operation_cost(
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    model: CostModel,
+    schema: GraphQLSchema,
+) -> int:
+    """The cost of the operation a request runs; 0 when there is no such operation."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return 0
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    pricer = _Pricer(model, schema, operation, fragments, variables or {})
+    try:
+        pricer.price_fragments(fragments.values())
+        root = schema.get_root_type(operation.operation)
+        return pricer.selection_set(operation.selection_set, root).fixed
+    except RecursionError:
+        # Deeper than the interpreter's stack: validation bounds depth well below this, so
+        # only a document that skipped it gets here, and it is priced as the most there is.
+        return CAP
+
+
+def _add(a: int, b: int) -> int:
+    return min(a + b, CAP)
+
+
+def _mul(a: int, b: int) -> int:
+    return min(a * b, CAP)
+
+
+class _Pricer:
+    def __init__(
+        self,
+        model: CostModel,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> None:
+        self._model = model
+        self._schema = schema
+        self._is_mutation = operation.operation is OperationType.MUTATION
+        self._variables = variables
+        self._defaults = {
+            d.variable.name.value: d.default_value for d in operation.variable_definitions or ()
+        }
+        self._fragments: dict[str, _Cost] = {}
+        self._introspector = IntrospectionPricer(schema, fragments, CAP)
+
+    def price_fragments(self, definitions: Iterable[FragmentDefinitionNode]) -> None:
+        """Price each fragment once, every fragment after those it spreads (Kahn's order).
+
+        Iterative, so a long chain of fragments cannot exhaust the interpreter's stack;
+        fragments left unpriced are in or behind a cycle, and stay unknown (priced as 0).
+        """
+        by_name = {d.name.value: d for d in definitions}
+        needs = {name: _spreads(d.selection_set) & by_name.keys() for name, d in by_name.items()}
+        needed_by: dict[str, list[str]] = {name: [] for name in by_name}
+        for name, spreads in needs.items():
+            for spread in spreads:
+                needed_by[spread].append(name)
+        ready = deque(name for name, spreads in needs.items() if not spreads)
+        while ready:
+            name = ready.popleft()
+            definition = by_name[name]
+            on = self._schema.get_type(definition.type_condition.name.value)
+            self._fragments[name] = self.selection_set(definition.selection_set, on)
+            for dependant in needed_by[name]:
+                needs[dependant].discard(name)
+                if not needs[dependant]:
+                    ready.append(dependant)
+
+    def selection_set(self, selection_set: SelectionSetNode, on: GraphQLNamedType | None) -> _Cost:
+        fixed = per_item = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                cost = self._field(selection, on)
+            elif isinstance(selection, FragmentSpreadNode):
+                cost = self._fragments.get(selection.name.value, _NOTHING)
+            elif isinstance(selection, InlineFragmentNode):
+                cost = self._inline_fragment(selection, on)
+            else:
+                continue
+            fixed, per_item = _add(fixed, cost.fixed), _add(per_item, cost.per_item)
+        return _Cost(fixed, per_item)
+
+    def _inline_fragment(self, fragment: InlineFragmentNode, on: GraphQLNamedType | None) -> _Cost:
+        if fragment.type_condition is not None:
+            on = self._schema.get_type(fragment.type_condition.name.value)
+        return self.selection_set(fragment.selection_set, on)
+
+    def _field(self, node: FieldNode, parent: GraphQLNamedType | None) -> _Cost:
+        name = node.name.value
+        if name in _META_FIELDS and node.selection_set is not None:
+            return _Cost(_add(1, self._introspection(node, node.selection_set)), 0)
+        returns = self._returns(parent, name)
+        inner = self.selection_set(node.selection_set, returns) if node.selection_set else _NOTHING
+        parent_name = getattr(parent, "name", None)
+        if parent_name == "Query" and name == "todos":
+            page, reads = self._page(node)
+            return _Cost(_add(_add(reads, inner.fixed), _mul(page, inner.per_item)), 0)
+        if parent_name == "Query" and name == "todo":
+            return _Cost(_add(1, inner.fixed), 0)  # one read, batched with the others
+        if self._is_mutation and parent_name == self._schema.mutation_type.name:  # type: ignore[union-attr]
+            return _Cost(_add(self._model.write, inner.fixed), 0)
+        if parent_name == _CONNECTION and name in _PAGE_LISTS:
+            return _Cost(1, _add(inner.fixed, 0))
+        return _Cost(_add(1, inner.fixed), inner.per_item)
+
+    def _introspection(self, node: FieldNode, selection_set: SelectionSetNode) -> int:
+        if node.name.value == "__schema":
+            return self._introspector.schema_field(selection_set)
+        name = self._value(next((a.value for a in node.arguments or ()), None))
+        if isinstance(name, StringValueNode):
+            name = name.value
+        return self._introspector.type_field(selection_set, name if isinstance(name, str) else None)
+
+    def _returns(self, parent: GraphQLNamedType | None, name: str) -> GraphQLNamedType | None:
+        """The named type a field returns; None for a field the schema does not know."""
+        if name in _META_FIELDS:  # on every root type, though in none's `fields`
+            return self._schema.get_type(_META_FIELDS[name])
+        definition = getattr(parent, "fields", {}).get(name)
+        return get_named_type(definition.type) if definition is not None else None
+
+    def _page(self, node: FieldNode) -> tuple[int, int]:
+        """The page size a `todos` field asks for, and the items it may read to fill it."""
+        arguments = {a.name.value: a.value for a in node.arguments or ()}
+        model = self._model
+        first = self._value(arguments.get("first"))
+        if first is None:
+            page = model.page_size_default
+        elif (
+            isinstance(first, int)
+            and not isinstance(first, bool)
+            and 0 < first <= model.page_size_max
+        ):
+            page = first
+        else:  # refused when it runs; priced as the most it could be
+            page = model.page_size_max
+        filtered = self._value(arguments.get("status")) is not None
+        return page, model.max_examined if filtered else page
+
+    def _value(self, node: ValueNode | None) -> object:
+        """An argument's value as far as pricing needs it: None when absent or null."""
+        if node is None or isinstance(node, NullValueNode):
+            return None
+        if isinstance(node, VariableNode):
+            name = node.name.value
+            if name in self._variables:
+                return self._variables[name]
+            return self._value(self._defaults.get(name))
+        if isinstance(node, IntValueNode):
+            digits = node.value.lstrip("-")
+            return int(node.value) if len(digits) <= _MAX_INT_DIGITS else CAP
+        return node  # some other literal: present, and not an int
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _spreads(selection_set: SelectionSetNode) -> set[str]:
+    """The fragment names spread anywhere in a selection set (iteratively: no recursion)."""
+    names: set[str] = set()
+    stack = [selection_set]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FragmentSpreadNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set:
+                stack.append(selection.selection_set)
+    return names
+
+
+class CostLimit(SchemaExtension):
+    """Refuse, before any resolver runs, an operation that costs more than the model's limit;
+    tell every executed response what it cost (`extensions.cost`, as GitHub and Shopify do)."""
+
+    def __init__(self, model: CostModel) -> None:
+        self.model = model
+        self.cost: int | None = None
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None  # execution follows a parsed document
+        cost = operation_cost(
+            context.graphql_document,
+            context.operation_name,
+            context.variables,
+            self.model,
+            context.schema._schema,
+        )
+        if cost > self.model.limit:
+            # Strawberry executes only when no result is set yet.
+            context.result = GraphQLExecutionResult(data=None, errors=[self._refusal(cost)])
+        else:
+            self.cost = cost
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        if self.cost is None:  # not executed: refused here or earlier
+            return {}
+        return {"cost": {"requested": self.cost, "limit": self.model.limit}}
+
+    def _refusal(self, cost: int) -> GraphQLError:
+        limit = self.model.limit
+        message = (
+            f"This operation costs {cost:,}; the limit is {limit:,} per request. "
+            "Ask for fewer todos or fields."
+        )
+        extensions = {"code": COST_LIMIT_EXCEEDED, "cost": cost, "limit": limit}
+        return GraphQLError(message, extensions=extensions)
