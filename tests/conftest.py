@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 from moto import mock_aws
 
 from graphql_api.repository.table import create_table
@@ -15,6 +18,20 @@ if TYPE_CHECKING:
 
 TABLE = "todos-test"
 REGION = "eu-west-1"
+_HYPOTHESIS_HOME = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis caches Unicode tables and source constants under `./.hypothesis`, even with no
+    example database, and schemathesis has it read the app's constants while collecting: send
+    all of it to a temporary directory, so a test run leaves nothing in the work tree."""
+    config.stash[_HYPOTHESIS_HOME] = directory = tempfile.mkdtemp(prefix="hypothesis-")
+    set_hypothesis_home_dir(directory)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    set_hypothesis_home_dir(None)
+    shutil.rmtree(config.stash[_HYPOTHESIS_HOME], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
