@@ -53,14 +53,20 @@ class JwtAuthenticator:
         return Caller(_subject(claims), self._admin_group in groups(claims.get(self._admin_claim)))
 
     def _verified(self, authorization: str | None) -> Claims:
+        # RFC 6750 3.1: `error="invalid_token"` answers a bearer token we refuse, whether or
+        # not we could verify it; a request with no bearer token at all (no header, another
+        # scheme) gets the bare challenge.
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        bearer = scheme.lower() == "bearer"
         if self._verify is None:
-            raise Unauthenticated("This API accepts only requests its authorizer verified.")
+            raise Unauthenticated(
+                "This API accepts only requests its authorizer verified.", token_given=bearer
+            )
         if authorization is None:
             raise Unauthenticated("Send a bearer token: Authorization: Bearer <token>.")
-        scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        if not bearer or not token.strip():
             raise Unauthenticated(
-                "The Authorization header must be: Bearer <token>.", token_given=True
+                "The Authorization header must be: Bearer <token>.", token_given=bearer
             )
         return self._verify(token.strip())
 

@@ -59,18 +59,23 @@ class StartServer(Protocol):
     def __call__(self, **overrides: Any) -> AbstractContextManager[str]: ...
 
 
+@contextmanager
+def started(moto_endpoint: str, **overrides: Any) -> Iterator[str]:
+    """The app on a fresh table of the moto server, with settings overridden; its base URL."""
+    table = f"todos-{uuid.uuid4().hex[:8]}"
+    settings = Settings(table_name=table, dynamodb_endpoint=moto_endpoint, **overrides)
+    client = dynamodb_client(settings, local_credentials=True)
+    create_table(client, settings.table_name)
+    with serving(build_app(settings, client)) as url:
+        yield url
+
+
 @pytest.fixture
 def start_server(moto_endpoint: str) -> StartServer:
     """Start the app, on a fresh table of the moto server, with settings overridden."""
 
-    @contextmanager
-    def start(**overrides: Any) -> Iterator[str]:
-        table = f"todos-{uuid.uuid4().hex[:8]}"
-        settings = Settings(table_name=table, dynamodb_endpoint=moto_endpoint, **overrides)
-        client = dynamodb_client(settings, local_credentials=True)
-        create_table(client, settings.table_name)
-        with serving(build_app(settings, client)) as url:
-            yield url
+    def start(**overrides: Any) -> AbstractContextManager[str]:
+        return started(moto_endpoint, **overrides)
 
     return start
 

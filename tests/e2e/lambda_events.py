@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,11 +41,15 @@ def event(
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     stage: str | None = None,
+    claims: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """An event for `method path`; `stage` names an HTTP API stage other than `$default`,
-    which API Gateway then puts in front of the path."""
+    which API Gateway then puts in front of the path; `claims` are what an authorizer verified
+    (see `authorizer_claims`)."""
     payload: dict[str, Any] = copy.deepcopy(json.loads((EVENTS / f"{kind}.json").read_text()))
     payload["body"] = body
+    if claims is not None:
+        payload["requestContext"]["authorizer"] = _authorizer(kind, dict(claims))
     if kind == "rest_api_v1":
         _rest_v1(payload, method, path, query, headers or {})
     else:
@@ -54,6 +58,33 @@ def event(
             path = f"/{stage}{path}"
         _v2(payload, method, path, query, headers or {})
     return payload
+
+
+def authorizer_claims(kind: str, sub: str, groups: Iterable[str] = ()) -> dict[str, str]:
+    """Claims as API Gateway hands them to Lambda: every value a string, and a list claim
+    written as an HTTP API writes it (`[a b]`) or as a REST API's Cognito authorizer does
+    (`a,b`)."""
+    claims = {
+        "sub": sub,
+        "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example",
+        "token_use": "access",
+        "client_id": "4example5client6id7",
+        "exp": "1795772001",
+        "iat": "1795768401",
+    }
+    groups = list(groups)
+    if groups:
+        joined = f"[{' '.join(groups)}]" if kind == "http_api_v2" else ",".join(groups)
+        claims["cognito:groups"] = joined
+    return claims
+
+
+def _authorizer(kind: str, claims: dict[str, str]) -> dict[str, Any]:
+    if kind == "http_api_v2":  # a JWT authorizer
+        return {"jwt": {"claims": claims, "scopes": None}}
+    if kind == "rest_api_v1":  # a Cognito user pool authorizer
+        return {"claims": claims}
+    raise ValueError(f"{kind} events carry no authorizer claims")
 
 
 def graphql_post(kind: str, query: str, **variables: Any) -> dict[str, Any]:

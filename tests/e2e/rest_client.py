@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,15 +26,23 @@ class Reply:
         return json.loads(self.body)
 
 
+Call = Callable[[str, str, bytes | None, dict[str, str]], Reply]
+
+
 class RestClient:
-    def __init__(self, call: Callable[[str, str, bytes | None, dict[str, str]], Reply]) -> None:
+    def __init__(self, call: Call, headers: dict[str, str] | None = None) -> None:
         self._call = call
+        self._headers = headers or {}
+
+    def with_headers(self, **headers: str) -> RestClient:
+        """This client, sending `headers` (such as `authorization`) on every request too."""
+        return RestClient(self._call, {**self._headers, **_names(headers)})
 
     def request(
         self, method: str, path: str, body: bytes | str | None = None, **headers: str
     ) -> Reply:
         raw = body.encode() if isinstance(body, str) else body
-        return self._call(method, path, raw, {k.replace("_", "-"): v for k, v in headers.items()})
+        return self._call(method, path, raw, {**self._headers, **_names(headers)})
 
     def graphql(self, query: str, **variables: Any) -> Any:
         payload = json.dumps({"query": query, "variables": variables})
@@ -43,13 +51,22 @@ class RestClient:
         return reply.json()
 
 
-def through_handler(handler: Handler, kind: str) -> RestClient:
+def _names(headers: dict[str, str]) -> dict[str, str]:
+    return {k.replace("_", "-"): v for k, v in headers.items()}
+
+
+def through_handler(
+    handler: Handler, kind: str, claims: Mapping[str, str] | None = None
+) -> RestClient:
+    """`claims`: what the API's authorizer verified, put in every event."""
     stage = "prod" if kind == "http_api_v2" else None
 
     def call(method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Reply:
         path, _, query_string = path.partition("?")
         query = dict(parse_qsl(query_string)) if query_string else None
-        payload = event(kind, method, path, query=query, headers=headers, stage=stage)
+        payload = event(
+            kind, method, path, query=query, headers=headers, stage=stage, claims=claims
+        )
         if body is not None:
             try:
                 payload["body"] = body.decode()
