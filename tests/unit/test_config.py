@@ -51,3 +51,49 @@ def test_region_falls_back_to_aws_default_region() -> None:
 def test_unusable_values_are_refused_with_the_variable_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({name: value})
+
+
+def test_the_security_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "TODO_AUTH": "JWT",
+            "TODO_JWT_ISSUER": "https://issuer.example",
+            "TODO_JWT_AUDIENCE": "client",
+            "TODO_JWT_JWKS_URL": "https://issuer.example/keys",
+            "TODO_ADMIN_CLAIM": "groups",
+            "TODO_ADMIN_GROUP": "admins",
+            "TODO_INTROSPECTION": "false",
+            "TODO_MAX_COST": "900",
+            "TODO_REQUEST_MAX_EXAMINED": "500",
+            "TODO_MAX_RESPONSE_BYTES": "1000000",
+            "TODO_REQUEST_TIMEOUT": "4.5",
+        }
+    )
+    assert settings == Settings(
+        auth="jwt",
+        jwt_issuer="https://issuer.example",
+        jwt_audience="client",
+        jwks_url="https://issuer.example/keys",
+        admin_claim="groups",
+        admin_group="admins",
+        introspection=False,
+        max_cost=900,
+        request_max_examined=500,
+        max_response_bytes=1_000_000,
+        request_timeout=4.5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"TODO_AUTH": "basic"}, "TODO_AUTH"),
+        ({"TODO_JWT_SECRET": "too short"}, "TODO_JWT_SECRET"),
+        ({"TODO_JWT_ISSUER": "https://issuer.example"}, "TODO_JWT_AUDIENCE"),
+        ({"TODO_JWT_AUDIENCE": "client"}, "TODO_JWT_ISSUER"),
+        ({"TODO_INTROSPECTION": "maybe"}, "TODO_INTROSPECTION"),
+    ],
+)
+def test_unusable_security_settings_stop_start_up(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        Settings.from_env(env)
