@@ -4,13 +4,14 @@ nothing reaches a 500, every bound holds per request."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import StartServer
-from tests.e2e.lambda_events import Handler, LambdaContext, event
+from tests.e2e.lambda_events import Handler, LambdaContext, event, graphql_post
 
 CREATE = """mutation($input: CreateTodoInput!) {
   createTodo(input: $input) { __typename ... on Todo { id } ... on ValidationFailed { field } }
@@ -213,3 +214,29 @@ def test_a_content_length_of_non_ascii_digits_is_no_length_through_lambda(
     response = handler(put, LambdaContext())
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["Attributes"]["status"] == "done"
+
+
+@dataclass(frozen=True)
+class EndingInvocation(LambdaContext):
+    """An invocation with less time left than the margin the service keeps to answer."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 500
+
+
+def test_fields_past_the_lambda_deadline_answer_deadline_exceeded(handler: Handler) -> None:
+    query = "{ todos { nodes { id } } }"
+    response = handler(graphql_post("http_api_v2", query), EndingInvocation())
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 200
+    assert body["data"] == {"todos": None}
+    assert body["errors"][0]["extensions"] == {"code": "DEADLINE_EXCEEDED"}
+
+
+def test_the_legacy_list_past_the_lambda_deadline_is_503_with_retry_after(
+    handler: Handler,
+) -> None:
+    response = handler(event("http_api_v2", "GET", "/todo"), EndingInvocation())
+    assert response["statusCode"] == 503
+    assert response["headers"]["retry-after"] == "1"
+    assert json.loads(response["body"])["message"] == "Could not list wall posts"

@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from graphql_api.budget import Budget
-from graphql_api.errors import InvalidCursor, InvalidQuery, InvalidTodo, TodoNotFound
+from graphql_api.errors import (
+    DeadlineReached,
+    InvalidCursor,
+    InvalidQuery,
+    InvalidTodo,
+    ReadLimitReached,
+    TodoNotFound,
+)
 from graphql_api.model import (
     MAX_CONTENT_LENGTH,
     MAX_STATUS_LENGTH,
@@ -171,3 +178,39 @@ def test_list_refuses_a_cursor_of_another_listing(service: TodoService) -> None:
 def test_list_refuses_garbage_cursor(service: TodoService) -> None:
     with pytest.raises(InvalidCursor):
         service.list_todos(ANYONE, free(), after="garbage!")
+
+
+class SteppingClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_parts_after_the_deadline_are_refused_and_earlier_ones_stand(
+    service: TodoService,
+) -> None:
+    clock = SteppingClock()
+    budget = Budget(max_examined=1_000, deadline=10.0, clock=clock)
+    kept = service.create(ANYONE, budget, user_id="ann", content="before")
+    clock.now = 10.0
+    with pytest.raises(DeadlineReached):
+        service.create(ANYONE, budget, user_id="ann", content="after")
+    with pytest.raises(DeadlineReached):
+        service.list_todos(ANYONE, budget)
+    assert [t.id for t in service.list_todos(ANYONE, free()).todos] == [kept.id]
+
+
+def test_a_request_examines_no_more_than_its_budget_across_listings(
+    service: TodoService,
+) -> None:
+    for n in range(8):
+        service.create(ANYONE, free(), user_id="ann", content=str(n))
+    budget = Budget(max_examined=5)
+    first = service.list_todos(ANYONE, budget, first=3)
+    second = service.list_todos(ANYONE, budget, first=3)
+    assert (len(first.todos), len(second.todos), budget.examined) == (3, 1, 5)
+    assert second.has_next
+    with pytest.raises(ReadLimitReached):
+        service.list_todos(ANYONE, budget, first=3)
