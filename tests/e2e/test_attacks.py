@@ -182,19 +182,23 @@ def _created_through(handler: Handler) -> str:
     return todo_id
 
 
+def _put_done_through(handler: Handler, headers: dict[str, str]) -> dict[str, Any]:
+    """A fresh todo's status set to done through the handler, with these headers."""
+    put = event(
+        "http_api_v2",
+        "PUT",
+        f"/todo/{_created_through(handler)}",
+        body='{"status":"done"}',
+        headers=headers,
+    )
+    return handler(put, LambdaContext())
+
+
 @pytest.mark.parametrize("digits", ["\u00b2", "\u0661", "9" * 40])
 def test_if_match_of_digits_that_are_no_version_is_412_through_lambda(
     handler: Handler, digits: str
 ) -> None:
-    todo_id = _created_through(handler)
-    put = event(
-        "http_api_v2",
-        "PUT",
-        f"/todo/{todo_id}",
-        body='{"status":"done"}',
-        headers={"if-match": f'"{digits}"'},
-    )
-    response = handler(put, LambdaContext())
+    response = _put_done_through(handler, {"if-match": f'"{digits}"'})
     assert response["statusCode"] == 412
     assert json.loads(response["body"])["message"] == LEGACY_SAVE
 
@@ -203,15 +207,7 @@ def test_if_match_of_digits_that_are_no_version_is_412_through_lambda(
 def test_a_content_length_of_non_ascii_digits_is_no_length_through_lambda(
     handler: Handler, digits: str
 ) -> None:
-    todo_id = _created_through(handler)
-    put = event(
-        "http_api_v2",
-        "PUT",
-        f"/todo/{todo_id}",
-        body='{"status":"done"}',
-        headers={"content-length": digits},
-    )
-    response = handler(put, LambdaContext())
+    response = _put_done_through(handler, {"content-length": digits})
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["Attributes"]["status"] == "done"
 
