@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -18,6 +21,9 @@ if TYPE_CHECKING:
 
 TABLE = "todos-test"
 REGION = "eu-west-1"
+ENDPOINT_VARIABLE = "TODO_TEST_DYNAMODB_ENDPOINT"
+"""Set to a DynamoDB endpoint URL (a moto server, DynamoDB Local, LocalStack) to run the
+DynamoDB tests against it instead of in-process moto."""
 _HYPOTHESIS_HOME = pytest.StashKey[str]()
 
 
@@ -72,8 +78,14 @@ class CallCounter:
         self.operations.clear()
 
 
+def unique_name(prefix: str) -> str:
+    """A table name no other test uses, so tests sharing one DynamoDB server never meet."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
 def create_legacy_table(client: DynamoDBClient, name: str) -> None:
-    """A table with the legacy Node.js API's key schema: `userId` partition, `dateCreated` sort."""
+    """A table with the legacy Node.js API's key schema: `userId` partition, `dateCreated` sort;
+    returns once it is ACTIVE (a server creates tables asynchronously)."""
     client.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
@@ -86,12 +98,52 @@ def create_legacy_table(client: DynamoDBClient, name: str) -> None:
             {"AttributeName": "dateCreated", "KeyType": "RANGE"},
         ],
     )
+    client.get_waiter("table_exists").wait(
+        TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
+
+
+@contextmanager
+def _dynamodb_client() -> Iterator[DynamoDBClient]:
+    """A client on the endpoint `ENDPOINT_VARIABLE` names, else on in-process moto."""
+    endpoint = os.environ.get(ENDPOINT_VARIABLE)
+    if not endpoint:
+        with mock_aws():
+            yield boto3.client("dynamodb", region_name=REGION)
+        return
+    yield boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 @pytest.fixture
-def dynamodb() -> Iterator[DynamoDBClient]:
-    """A DynamoDB client on moto, with the todo table created from the shared definition."""
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        create_table(client, TABLE)
-        yield client
+def table() -> str:
+    """The name of this test's todo table (see `dynamodb`)."""
+    return unique_name("todos")
+
+
+@pytest.fixture
+def dynamodb(table: str) -> Iterator[DynamoDBClient]:
+    """A DynamoDB client with the todo table `table` created (from the shared definition) and
+    ACTIVE; the table is deleted afterwards."""
+    with _dynamodb_client() as client:
+        create_table(client, table)
+        try:
+            yield client
+        finally:
+            client.delete_table(TableName=table)
+
+
+@pytest.fixture
+def legacy_table(dynamodb: DynamoDBClient) -> Iterator[str]:
+    """The name of an empty, ACTIVE table with the legacy key schema; deleted afterwards."""
+    name = unique_name("legacy-todos")
+    create_legacy_table(dynamodb, name)
+    try:
+        yield name
+    finally:
+        dynamodb.delete_table(TableName=name)

@@ -23,7 +23,7 @@ from graphql_api.model import Todo, TodoQuery
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
 from graphql_api.repository.table import USER_INDEX, table_definition
 from graphql_api.service import TodoService
-from tests.conftest import TABLE, CallCounter
+from tests.conftest import CallCounter
 from tests.fakes import InMemoryTodoRepository
 
 if TYPE_CHECKING:
@@ -293,10 +293,10 @@ def test_the_role_grants_only_its_own_logs_and_table(translated: dict[str, Any])
 
 
 def test_the_role_grants_exactly_the_dynamodb_calls_the_repository_makes(
-    translated: dict[str, Any], dynamodb: DynamoDBClient
+    translated: dict[str, Any], dynamodb: DynamoDBClient, table: str
 ) -> None:
     calls = CallCounter(dynamodb.meta.events)
-    repository = DynamoDBTodoRepository(dynamodb, TABLE)
+    repository = DynamoDBTodoRepository(dynamodb, table)
     repository.create(Todo("t", "ann", "x", "pending", 1, 1, 1))
     repository.get("t")
     repository.get_many(["t"])

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from graphql_api.repository.legacy_copy import CopyReport, copy_legacy_table
-from tests.conftest import TABLE, create_legacy_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-LEGACY = "legacy-todos"
 
 
 def legacy_item(n: int) -> dict[str, Any]:
@@ -28,74 +27,87 @@ def legacy_item(n: int) -> dict[str, Any]:
     return item
 
 
+@dataclass
+class Tables:
+    client: DynamoDBClient
+    legacy: str
+    target: str
+
+    def put_legacy(self, item: dict[str, Any]) -> None:
+        self.client.put_item(TableName=self.legacy, Item=item)
+
+    def copy(self, **options: Any) -> Iterator[CopyReport]:
+        return copy_legacy_table(self.client, self.legacy, self.target, **options)
+
+    def run(self, **options: Any) -> CopyReport:
+        *_, report = self.copy(**options)
+        return report
+
+    def stored(self) -> dict[str, dict[str, Any]]:
+        pages = self.client.get_paginator("scan").paginate(TableName=self.target)
+        return {item["id"]["S"]: item for page in pages for item in page["Items"]}
+
+
 @pytest.fixture
-def legacy(dynamodb: DynamoDBClient) -> list[dict[str, Any]]:
-    create_legacy_table(dynamodb, LEGACY)
+def tables(dynamodb: DynamoDBClient, legacy_table: str, table: str) -> Tables:
+    return Tables(dynamodb, legacy_table, table)
+
+
+@pytest.fixture
+def legacy(tables: Tables) -> list[dict[str, Any]]:
     items = [legacy_item(n) for n in range(300)]
     for item in items:
-        dynamodb.put_item(TableName=LEGACY, Item=item)
+        tables.put_legacy(item)
     return items
 
 
-def run(client: DynamoDBClient, **options: Any) -> CopyReport:
-    *_, report = copy_legacy_table(client, LEGACY, TABLE, **options)
-    return report
-
-
-def stored(client: DynamoDBClient) -> dict[str, dict[str, Any]]:
-    pages = client.get_paginator("scan").paginate(TableName=TABLE)
-    return {item["id"]["S"]: item for page in pages for item in page["Items"]}
-
-
 def test_every_item_arrives_once_unchanged_but_for_its_version(
-    dynamodb: DynamoDBClient, legacy: list[dict[str, Any]]
+    tables: Tables, legacy: list[dict[str, Any]]
 ) -> None:
-    report = run(dynamodb)
+    report = tables.run()
     assert (report.copied, report.skipped, report.without_id, report.resume) == (300, 0, 0, None)
-    assert stored(dynamodb) == {item["id"]["S"]: {**item, "version": {"N": "1"}} for item in legacy}
+    assert tables.stored() == {item["id"]["S"]: {**item, "version": {"N": "1"}} for item in legacy}
 
 
-def test_a_second_run_copies_nothing(
-    dynamodb: DynamoDBClient, legacy: list[dict[str, Any]]
-) -> None:
-    run(dynamodb)
-    report = run(dynamodb)
+def test_a_second_run_copies_nothing(tables: Tables, legacy: list[dict[str, Any]]) -> None:
+    tables.run()
+    report = tables.run()
     assert (report.copied, report.skipped) == (0, 300)
-    assert len(stored(dynamodb)) == len(legacy)
+    assert len(tables.stored()) == len(legacy)
 
 
 def test_newer_data_in_our_table_is_never_overwritten(
-    dynamodb: DynamoDBClient, legacy: list[dict[str, Any]]
+    tables: Tables, legacy: list[dict[str, Any]]
 ) -> None:
     newer = {**legacy[0], "content": {"S": "changed since"}, "version": {"N": "4"}}
-    dynamodb.put_item(TableName=TABLE, Item=newer)
-    report = run(dynamodb)
+    tables.client.put_item(TableName=tables.target, Item=newer)
+    report = tables.run()
     assert (report.copied, report.skipped) == (299, 1)
-    assert stored(dynamodb)[legacy[0]["id"]["S"]] == newer
+    assert tables.stored()[legacy[0]["id"]["S"]] == newer
 
 
 def test_an_interrupted_copy_resumes_where_it_stopped(
-    dynamodb: DynamoDBClient, legacy: list[dict[str, Any]]
+    tables: Tables, legacy: list[dict[str, Any]]
 ) -> None:
-    first_pages = copy_legacy_table(dynamodb, LEGACY, TABLE, page_size=40)
+    first_pages = tables.copy(page_size=40)
     next(first_pages)
     stopped = next(first_pages)  # two pages in, the run is interrupted
     assert stopped.copied == 80
     assert stopped.resume is not None
-    rest = run(dynamodb, resume=stopped.resume, page_size=40)
+    rest = tables.run(resume=stopped.resume, page_size=40)
     assert (rest.copied, rest.skipped) == (220, 0)
-    assert len(stored(dynamodb)) == len(legacy)
+    assert len(tables.stored()) == len(legacy)
 
 
 def test_items_without_an_id_are_counted_not_copied(
-    dynamodb: DynamoDBClient, legacy: list[dict[str, Any]]
+    tables: Tables, legacy: list[dict[str, Any]]
 ) -> None:
     orphan = {k: v for k, v in legacy_item(999).items() if k != "id"}
-    dynamodb.put_item(TableName=LEGACY, Item=orphan)
-    report = run(dynamodb)
+    tables.put_legacy(orphan)
+    report = tables.run()
     assert (report.copied, report.without_id) == (len(legacy), 1)
 
 
-def test_a_resume_token_we_did_not_print_is_refused(dynamodb: DynamoDBClient) -> None:
+def test_a_resume_token_we_did_not_print_is_refused(tables: Tables) -> None:
     with pytest.raises(ValueError, match="resume token"):
-        run(dynamodb, resume="not-a-token!")
+        tables.run(resume="not-a-token!")

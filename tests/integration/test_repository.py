@@ -13,7 +13,6 @@ from graphql_api.errors import TodoNotFound, VersionConflict
 from graphql_api.model import Page, Position, Todo, TodoQuery
 from graphql_api.repository import TodoRepository
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from tests.conftest import TABLE
 from tests.fakes import InMemoryTodoRepository
 
 if TYPE_CHECKING:
@@ -26,7 +25,7 @@ def repository(request: pytest.FixtureRequest) -> Iterator[TodoRepository]:
         yield InMemoryTodoRepository()
     else:
         client: DynamoDBClient = request.getfixturevalue("dynamodb")
-        yield DynamoDBTodoRepository(client, TABLE)
+        yield DynamoDBTodoRepository(client, request.getfixturevalue("table"))
 
 
 def todo(n: int, *, user: str = "ann", status: str = "pending", version: int = 1) -> Todo:
