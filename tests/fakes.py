@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from decimal import Decimal
 
 from graphql_api.errors import TodoNotFound, VersionConflict
 from graphql_api.model import Page, Position, Todo, TodoQuery
@@ -81,15 +82,15 @@ class InMemoryTodoRepository:
         return sorted(mine, key=lambda t: (t.created_ms, t.id), reverse=query.newest_first)
 
     @staticmethod
-    def _sort_key(todo: Todo, query: TodoQuery) -> tuple[int, str]:
-        return (todo.created_ms if query.user_id is not None else 0, todo.id)
+    def _sort_key(todo: Todo, query: TodoQuery) -> tuple[Decimal, str]:
+        return (Decimal(todo.created_ms if query.user_id is not None else 0), todo.id)
 
     @staticmethod
-    def _position_key(position: Position, query: TodoQuery) -> tuple[int, str]:
-        created = position.created_ms or 0
-        return (created if query.user_id is not None else 0, position.id)
+    def _position_key(position: Position, query: TodoQuery) -> tuple[Decimal, str]:
+        created = Decimal(position.created or 0)
+        return (created if query.user_id is not None else Decimal(0), position.id)
 
 
-def _beyond(key: tuple[int, str], after: tuple[int, str], query: TodoQuery) -> bool:
+def _beyond(key: tuple[Decimal, str], after: tuple[Decimal, str], query: TodoQuery) -> bool:
     newest_first = query.user_id is not None and query.newest_first
     return key < after if newest_first else key > after

@@ -3,17 +3,23 @@
 Items keep the legacy attribute names and types (`userId`, epoch-millisecond `dateCreated` and
 `dateUpdated` numbers, optional `content`, free-text `status`) plus a `version` number; an item
 the legacy API wrote has no `version` and reads as version 1.
+
+Items we did not write are read as they are where they can be, with odd values made usable
+(and logged) where they cannot, and skipped (and logged) only where no client could use them:
+the README's "Stored data" table is the list. Listings resume from the stored key, never one
+rebuilt from what was read, so they always move forward.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 from graphql_api.errors import TodoNotFound, VersionConflict
-from graphql_api.model import Page, Position, Todo, TodoQuery
+from graphql_api.model import MAX_TIME_MS, MAX_VERSION, Page, Position, Todo, TodoQuery
 from graphql_api.repository.table import USER_INDEX
 
 if TYPE_CHECKING:
@@ -28,6 +34,8 @@ _BATCH_GET_ATTEMPTS = 5
 # round trip per handful of items when matches are sparse.
 _FILTERED_READ = 100
 _ATTRIBUTES = {"content": "content", "status": "status"}
+
+logger = logging.getLogger(__name__)
 
 
 class DynamoDBTodoRepository:
@@ -46,7 +54,7 @@ class DynamoDBTodoRepository:
             TableName=self._table, Key=_key(todo_id), ConsistentRead=True
         )
         item = response.get("Item")
-        return _to_todo(item) if item else None
+        return _readable(item) if item else None
 
     def get_many(self, todo_ids: Sequence[str]) -> dict[str, Todo]:
         found: dict[str, Todo] = {}
@@ -54,8 +62,9 @@ class DynamoDBTodoRepository:
         for start in range(0, len(unique), _BATCH_GET_MAX_KEYS):
             chunk = unique[start : start + _BATCH_GET_MAX_KEYS]
             for item in self._batch_get([_key(todo_id) for todo_id in chunk]):
-                todo = _to_todo(item)
-                found[todo.id] = todo
+                todo = _readable(item)
+                if todo is not None:
+                    found[todo.id] = todo
         return found
 
     def list_todos(self, query: TodoQuery) -> Page:
@@ -69,12 +78,11 @@ class DynamoDBTodoRepository:
             limit = wanted if query.status is None else max(wanted, _FILTERED_READ)
             paging: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             response = read(**request, **paging, Limit=min(limit, query.max_examined - examined))
-            examined += response["ScannedCount"]
-            matches.extend(_to_todo(item) for item in response["Items"][:wanted])
-            last = response.get("LastEvaluatedKey")
-            if len(matches) > query.first:
+            examined += response["ScannedCount"]  # unreadable items included: they cost a read
+            if _gather(response["Items"], matches, query.first + 1):
                 todos = tuple(matches[: query.first])
                 return Page(todos, True, Position.of(todos[-1]), query.listing, examined)
+            last = response.get("LastEvaluatedKey")
             if not last:
                 return Page(tuple(matches), False, None, query.listing, examined)
             if examined >= query.max_examined:
@@ -204,6 +212,18 @@ def _refusal(
     return VersionConflict(todo_id, expected_version, todo.version)
 
 
+def _gather(items: Sequence[Item], matches: list[Todo], wanted: int) -> bool:
+    """Add the readable `items`, in order, to `matches` until it holds `wanted`; whether it
+    does. Items after that stay unread: the next page starts before them."""
+    for item in items:
+        todo = _readable(item)
+        if todo is not None:
+            matches.append(todo)
+            if len(matches) == wanted:
+                return True
+    return False
+
+
 def _key(todo_id: str) -> dict[str, AttributeValueTypeDef]:
     return {"id": {"S": todo_id}}
 
@@ -214,31 +234,108 @@ def _start_key(position: Position | None, *, by_user: bool) -> dict[str, Any] | 
     key: dict[str, Any] = _key(position.id)
     if by_user:
         key["userId"] = {"S": position.user_id}
-        key["dateCreated"] = _n(position.created_ms or 0)
+        key["dateCreated"] = {"N": position.created or "0"}
     return key
 
 
 def _position(key: Item) -> Position:
-    created = key.get("dateCreated")
+    """The position of a stored key (a `LastEvaluatedKey`, or an item), exactly as stored."""
     return Position(
         id=key["id"]["S"],
         user_id=_string(key.get("userId")),
-        created_ms=_number(created) if created else None,
+        created=_number_text(key.get("dateCreated")),
     )
+
+
+def _readable(item: Item) -> Todo | None:
+    """The todo `item` holds, or None (logged) where no client could use it: a stored
+    `version` that no `expectedVersion` could ever match."""
+    version = item.get("version")
+    if version is not None and _version(version) is None:
+        logger.warning(
+            "Skipped stored item %r: its version %s is not a whole number from 1 to %d",
+            item["id"]["S"],
+            _shown(version),
+            MAX_VERSION,
+        )
+        return None
+    return _to_todo(item)
 
 
 def _to_todo(item: Item) -> Todo:
-    created = _number(item.get("dateCreated"))
-    return Todo(
+    """The todo `item` holds, odd values replaced (and logged) by the README's rules."""
+    odd: list[str] = []
+    created = _time(item, "dateCreated", odd, missing=0)
+    todo = Todo(
         id=item["id"]["S"],
         # The legacy PUT could upsert an item with no owner or creation date; it still reads.
-        user_id=_string(item.get("userId")) or "",
-        content=_string(item.get("content")),
-        status=_string(item.get("status")) or "",
-        version=_number(item.get("version"), default=1),
+        user_id=_text(item, "userId", odd, missing="") or "",
+        content=_text(item, "content", odd, missing=None),
+        status=_text(item, "status", odd, missing="") or "",
+        version=_stored_version(item, odd),
         created_ms=created,
-        updated_ms=_number(item.get("dateUpdated"), default=created),
+        updated_ms=_time(item, "dateUpdated", odd, missing=created),
+        position=_position(item),
     )
+    if odd:
+        logger.warning("Read stored item %r with odd values replaced: %s", todo.id, "; ".join(odd))
+    return todo
+
+
+def _text(item: Item, name: str, odd: list[str], *, missing: str | None) -> str | None:
+    value = item.get(name)
+    if value is not None and "S" in value:
+        return value["S"]
+    if value is not None or missing is not None:
+        odd.append(f"{name} {_shown(value)} read as {missing!r}")
+    return missing
+
+
+def _time(item: Item, name: str, odd: list[str], *, missing: int) -> int:
+    """Epoch milliseconds: whole, from 1970 to the end of year 9999 (what clients can take)."""
+    value = item.get(name)
+    number = _decimal(value)
+    if number is None:
+        if value is not None or name == "dateCreated":
+            odd.append(f"{name} {_shown(value)} read as {missing}")
+        return missing
+    ms = min(max(int(number.to_integral_value(ROUND_FLOOR)), 0), MAX_TIME_MS)
+    if ms != number:
+        odd.append(f"{name} {_shown(value)} read as {ms}")
+    return ms
+
+
+def _stored_version(item: Item, odd: list[str]) -> int:
+    """The version; 1 for a legacy item without one, or (for the answer to a write that met
+    an item readers skip) one whose version is unusable."""
+    value = item.get("version")
+    version = 1 if value is None else _version(value)
+    if version is None:
+        odd.append(f"version {_shown(value)} read as 1")
+    return version or 1
+
+
+def _version(value: AttributeValueTypeDef) -> int | None:
+    number = _decimal(value)
+    if number is None or number != number.to_integral_value() or not 1 <= number <= MAX_VERSION:
+        return None
+    return int(number)
+
+
+def _decimal(value: AttributeValueTypeDef | None) -> Decimal | None:
+    return Decimal(value["N"]) if value is not None and "N" in value else None
+
+
+def _number_text(value: AttributeValueTypeDef | None) -> str | None:
+    return value["N"] if value is not None and "N" in value else None
+
+
+def _shown(value: AttributeValueTypeDef | None) -> str:
+    """An attribute value for a log line: its type and (the start of) its value."""
+    if value is None:
+        return "missing"
+    kind, raw = next(iter(value.items()))
+    return f"({kind}) {str(raw)[:40]}"
 
 
 def _to_item(todo: Todo) -> dict[str, AttributeValueTypeDef]:
@@ -261,7 +358,3 @@ def _n(number: int) -> AttributeValueTypeDef:
 
 def _string(value: AttributeValueTypeDef | None) -> str | None:
     return value.get("S") if value else None
-
-
-def _number(value: AttributeValueTypeDef | None, default: int = 0) -> int:
-    return int(Decimal(value["N"])) if value and "N" in value else default
