@@ -18,7 +18,7 @@ from pathlib import Path
 
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import ConfigError, Settings
-from graphql_api.repository.legacy_copy import CopyReport, copy_legacy_table
+from graphql_api.repository.legacy_copy import CopyReport, Problem, copy_legacy_table
 from graphql_api.repository.table import create_table
 from graphql_api.request_log import configure_logging
 
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "create-table":
         return _create_table(settings, local_credentials=False)
     if args.command == "copy-legacy-table":
-        return _copy_legacy_table(settings, args.source, args.resume)
+        return _copy_legacy_table(settings, args.source, args.resume, dry_run=args.dry_run)
     try:
         return _serve(settings, args)
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down: stop, without a traceback
@@ -104,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("source", help="the legacy table's name")
     copy.add_argument("--resume", metavar="TOKEN", help="carry on where a run stopped")
+    copy.add_argument(
+        "--dry-run", action="store_true", help="report what a copy would do; write nothing"
+    )
     copy.add_argument("--dynamodb-endpoint", metavar="URL")
     package = commands.add_parser(
         "package", help="build the Lambda artifact: the package and its runtime dependencies"
@@ -209,28 +212,40 @@ def _create_table(settings: Settings, *, local_credentials: bool) -> int:
     return 0
 
 
-def _copy_legacy_table(settings: Settings, source: str, resume: str | None) -> int:
+def _copy_legacy_table(
+    settings: Settings, source: str, resume: str | None, *, dry_run: bool
+) -> int:
+    """Exit status 0 when every row is in our table, 1 when some could not be copied."""
     client = dynamodb_client(settings)
     report = CopyReport()
+    pages = copy_legacy_table(client, source, settings.table_name, resume=resume, dry_run=dry_run)
     try:
-        for report in copy_legacy_table(client, source, settings.table_name, resume=resume):
+        for report in pages:
+            for problem in report.problems:
+                logger.warning("%s", _problem_line(problem))
             if report.resume:
-                logger.info(
-                    "%d copied, %d already there so far; to resume: --resume %s",
-                    report.copied,
-                    report.skipped,
-                    report.resume,
-                )
+                logger.info("%s so far; to resume: --resume %s", _counts(report), report.resume)
     except ValueError as exc:
         logger.error("todo-api: %s", exc)
         return 2
-    logger.info(
-        "Done: %d copied, %d already there (skipped), %d without an id (not copyable)",
-        report.copied,
-        report.skipped,
-        report.without_id,
+    logger.info("%s: %s", "Dry run, nothing written" if dry_run else "Done", _counts(report))
+    return 1 if report.collisions or report.not_copyable else 0
+
+
+def _counts(report: CopyReport) -> str:
+    return (
+        f"{report.copied} copied, {report.already_there} already there, "
+        f"{report.collisions} collisions, {report.not_copyable} not copyable"
     )
-    return 0
+
+
+def _problem_line(problem: Problem) -> str:
+    """One row not copied: its legacy key, its id (shortened) and why."""
+    shown = problem.todo_id
+    if shown is not None and len(shown) > 80:
+        shown = f"{shown[:80]}… ({len(shown.encode()):,} bytes)"
+    named = f" id {shown!r}" if shown is not None else ""
+    return f"Not copied: row {problem.row}{named}: {problem.reason}"
 
 
 def _package(output: Path) -> int:

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import boto3
 import httpx
@@ -121,29 +122,60 @@ def test_copy_legacy_table_reports_what_it_copied_and_skipped(moto_endpoint: str
     legacy = f"legacy-{uuid.uuid4().hex[:8]}"
     create_legacy_table(client, legacy)
     for n in range(12):
-        client.put_item(
-            TableName=legacy,
-            Item={
-                "id": {"S": f"id-{n}"},
-                "userId": {"S": "pub0001"},
-                "dateCreated": {"N": str(n)},
-                "dateUpdated": {"N": str(n)},
-                "content": {"S": "x"},
-                "status": {"S": "pending"},
-            },
-        )
+        client.put_item(TableName=legacy, Item=_legacy_row(n, f"id-{n}"))
     env = {**os.environ, "TODO_TABLE_NAME": f"todos-{uuid.uuid4().hex[:8]}"}
     endpoint = ["--dynamodb-endpoint", moto_endpoint]
     subprocess.run([TODO_API, "create-table", *endpoint], env=env, check=True)
-    runs = [
-        subprocess.run(
-            [TODO_API, "copy-legacy-table", legacy, *endpoint],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stderr
-        for _ in range(2)
-    ]
-    assert "Done: 12 copied, 0 already there (skipped), 0 without an id" in runs[0]
-    assert "Done: 0 copied, 12 already there (skipped), 0 without an id" in runs[1]
+    dry = _copy(legacy, env, "--dry-run", *endpoint)
+    assert dry.returncode == 0
+    assert "Dry run, nothing written: 12 copied, 0 already there, 0 collisions" in dry.stderr
+    runs = [_copy(legacy, env, *endpoint) for _ in range(2)]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert "Done: 12 copied, 0 already there, 0 collisions, 0 not copyable" in runs[0].stderr
+    assert "Done: 0 copied, 12 already there, 0 collisions, 0 not copyable" in runs[1].stderr
+
+
+def test_copy_legacy_table_names_each_row_it_cannot_copy_and_exits_1(moto_endpoint: str) -> None:
+    client = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="eu-west-1")
+    legacy = f"legacy-{uuid.uuid4().hex[:8]}"
+    create_legacy_table(client, legacy)
+    for n, todo_id in enumerate(["ok", "", "x" * 3000, "ok"]):
+        client.put_item(TableName=legacy, Item=_legacy_row(n, todo_id))
+    env = {**os.environ, "TODO_TABLE_NAME": f"todos-{uuid.uuid4().hex[:8]}"}
+    endpoint = ["--dynamodb-endpoint", moto_endpoint]
+    subprocess.run([TODO_API, "create-table", *endpoint], env=env, check=True)
+    run = _copy(legacy, env, *endpoint)
+    assert run.returncode == 1
+    lines = run.stderr.splitlines()
+    assert "Not copied: row userId='pub0001' dateCreated=1 id '': its id is empty" in lines
+    assert (
+        f"Not copied: row userId='pub0001' dateCreated=2 id '{'x' * 80}… (3,000 bytes)': "
+        "its id is 3,000 bytes long; a DynamoDB key holds at most 2,048"
+    ) in lines
+    assert (
+        "Not copied: row userId='pub0001' dateCreated=3 id 'ok': "
+        "our table holds this id for userId='pub0001' dateCreated=0"
+    ) in lines
+    assert "Done: 1 copied, 0 already there, 1 collisions, 2 not copyable" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def _legacy_row(n: int, todo_id: str) -> dict[str, Any]:
+    return {
+        "id": {"S": todo_id},
+        "userId": {"S": "pub0001"},
+        "dateCreated": {"N": str(n)},
+        "dateUpdated": {"N": str(n)},
+        "content": {"S": "x"},
+        "status": {"S": "pending"},
+    }
+
+
+def _copy(legacy: str, env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [TODO_API, "copy-legacy-table", legacy, *options],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
