@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -14,12 +14,13 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 from moto import mock_aws
 
-from graphql_api.repository.table import create_table
+from graphql_api.repository.table import create_records_table, create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 TABLE = "todos-test"
+RECORDS = "todo-records-test"
 REGION = "eu-west-1"
 ENDPOINT_VARIABLE = "TODO_TEST_DYNAMODB_ENDPOINT"
 """Set to a DynamoDB endpoint URL (a moto server, DynamoDB Local, LocalStack) to run the
@@ -50,6 +51,7 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("TODO_TABLE_NAME", TABLE)
+    monkeypatch.setenv("TODO_RECORDS_TABLE", RECORDS)
 
 
 @pytest.fixture(autouse=True)
@@ -127,23 +129,35 @@ def table() -> str:
 
 
 @pytest.fixture
-def dynamodb(table: str) -> Iterator[DynamoDBClient]:
-    """A DynamoDB client with the todo table `table` created (from the shared definition) and
-    ACTIVE; the table is deleted afterwards."""
-    with _dynamodb_client() as client:
+def records_table() -> str:
+    """The name of this test's records table (see `dynamodb`)."""
+    return unique_name("todo-records")
+
+
+@pytest.fixture
+def dynamodb(table: str, records_table: str) -> Iterator[DynamoDBClient]:
+    """A DynamoDB client with this test's tables, `table` and `records_table`, created from the
+    shared definitions and ACTIVE; they are deleted afterwards."""
+    with _dynamodb_client() as client, dropped(client, table), dropped(client, records_table):
         create_table(client, table)
-        try:
-            yield client
-        finally:
-            client.delete_table(TableName=table)
+        create_records_table(client, records_table)
+        yield client
+
+
+@contextmanager
+def dropped(client: DynamoDBClient, name: str) -> Iterator[None]:
+    """Deletes the table `name` on the way out, if it was created."""
+    try:
+        yield
+    finally:
+        with suppress(client.exceptions.ResourceNotFoundException):
+            client.delete_table(TableName=name)
 
 
 @pytest.fixture
 def legacy_table(dynamodb: DynamoDBClient) -> Iterator[str]:
     """The name of an empty, ACTIVE table with the legacy key schema; deleted afterwards."""
     name = unique_name("legacy-todos")
-    create_legacy_table(dynamodb, name)
-    try:
+    with dropped(dynamodb, name):
+        create_legacy_table(dynamodb, name)
         yield name
-    finally:
-        dynamodb.delete_table(TableName=name)

@@ -19,7 +19,7 @@ import boto3
 import httpx
 
 from graphql_api.gql.schema import schema
-from tests.conftest import TABLE, create_legacy_table
+from tests.conftest import RECORDS, TABLE, create_legacy_table
 
 TODO_API = str(Path(sys.executable).parent / "todo-api")
 CREATE = 'mutation { createTodo(input: {userId: "ann", content: "milk"}) { ... on Todo { id } } }'
@@ -86,17 +86,24 @@ def test_serve_starts_an_embedded_dynamodb_and_stops_on_ctrl_c() -> None:
     output = "".join(lines)
     assert "Embedded DynamoDB" in output
     assert f"Table {TABLE!r} created" in output
+    assert f"Table {RECORDS!r} created" in output
 
 
 def test_serve_uses_a_given_endpoint_and_creates_the_table_when_asked(moto_endpoint: str) -> None:
-    table = f"cli-{uuid.uuid4().hex[:8]}"
-    env = {"TODO_TABLE_NAME": table, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    table, records = f"cli-{uuid.uuid4().hex[:8]}", f"cli-records-{uuid.uuid4().hex[:8]}"
+    env = {
+        "TODO_TABLE_NAME": table,
+        "TODO_RECORDS_TABLE": records,
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+    }
     args = ("--port", str(free_port()), "--dynamodb-endpoint", moto_endpoint, "--create-table")
     with running(*args, env=env) as (url, lines):
         created = httpx.post(url, json={"query": CREATE}).json()
         assert created["data"]["createTodo"]["id"]
     output = "".join(lines)
     assert f"Table {table!r} created" in output
+    assert f"Table {records!r} created" in output
     assert "Embedded" not in output
 
 
@@ -123,7 +130,7 @@ def test_copy_legacy_table_reports_what_it_copied_and_skipped(moto_endpoint: str
     create_legacy_table(client, legacy)
     for n in range(12):
         client.put_item(TableName=legacy, Item=_legacy_row(n, f"id-{n}"))
-    env = {**os.environ, "TODO_TABLE_NAME": f"todos-{uuid.uuid4().hex[:8]}"}
+    env = _fresh_tables()
     endpoint = ["--dynamodb-endpoint", moto_endpoint]
     subprocess.run([TODO_API, "create-table", *endpoint], env=env, check=True)
     dry = _copy(legacy, env, "--dry-run", *endpoint)
@@ -141,7 +148,7 @@ def test_copy_legacy_table_names_each_row_it_cannot_copy_and_exits_1(moto_endpoi
     create_legacy_table(client, legacy)
     for n, todo_id in enumerate(["ok", "", "x" * 3000, "ok"]):
         client.put_item(TableName=legacy, Item=_legacy_row(n, todo_id))
-    env = {**os.environ, "TODO_TABLE_NAME": f"todos-{uuid.uuid4().hex[:8]}"}
+    env = _fresh_tables()
     endpoint = ["--dynamodb-endpoint", moto_endpoint]
     subprocess.run([TODO_API, "create-table", *endpoint], env=env, check=True)
     run = _copy(legacy, env, *endpoint)
@@ -158,6 +165,14 @@ def test_copy_legacy_table_names_each_row_it_cannot_copy_and_exits_1(moto_endpoi
     ) in lines
     assert "Done: 1 copied, 0 already there, 1 collisions, 2 not copyable" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def _fresh_tables() -> dict[str, str]:
+    return {
+        **os.environ,
+        "TODO_TABLE_NAME": f"todos-{uuid.uuid4().hex[:8]}",
+        "TODO_RECORDS_TABLE": f"todo-records-{uuid.uuid4().hex[:8]}",
+    }
 
 
 def _legacy_row(n: int, todo_id: str) -> dict[str, Any]:

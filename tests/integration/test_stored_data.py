@@ -64,11 +64,12 @@ def put(dynamodb: DynamoDBClient, table: str) -> Put:
 
 
 @pytest.fixture
-def start_api(dynamodb: DynamoDBClient, table: str) -> Callable[..., Any]:
-    """The app over this test's table, served on loopback HTTP, with settings overridden."""
+def start_api(dynamodb: DynamoDBClient, table: str, records_table: str) -> Callable[..., Any]:
+    """The app over this test's tables, served on loopback HTTP, with settings overridden."""
 
     def start(**overrides: Any) -> Any:
-        return serving(build_app(Settings(table_name=table, **overrides), dynamodb))
+        settings = Settings(table_name=table, records_table=records_table, **overrides)
+        return serving(build_app(settings, dynamodb))
 
     return start
 
