@@ -133,7 +133,7 @@ def encode_cursor(position: Position, listing: Listing) -> str:
         "c": position.created,
         "l": [listing.user_id, listing.status, listing.newest_first],
     }
-    raw = json.dumps(fields, separators=(",", ":")).encode()
+    raw = json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 

@@ -7,7 +7,13 @@ from collections.abc import Mapping
 import pytest
 
 from graphql_api.errors import InvalidCursor
-from graphql_api.model import Listing, Position, decode_cursor, encode_cursor, is_text
+from graphql_api.model import (
+    Listing,
+    Position,
+    decode_cursor,
+    encode_cursor,
+    is_text,
+)
 
 EVERYONE = Listing()
 
@@ -130,3 +136,8 @@ def test_cursor_with_an_id_no_item_can_have_is_invalid(todo_id: str) -> None:
     assert decode_cursor(cursor_of({**fields, "i": "a"}), EVERYONE) == Position("a")
     with pytest.raises(InvalidCursor):
         decode_cursor(cursor_of(fields), EVERYONE)
+
+
+def test_a_cursor_carries_text_as_utf_8_not_escapes() -> None:
+    # Six bytes a character as \uXXXX escapes; two as UTF-8: the longest ids stay short.
+    assert len(encode_cursor(Position("é" * 1024), Listing())) < 3_000
