@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import ConfigError, Settings
 from graphql_api.repository.legacy_copy import CopyReport, Problem, copy_legacy_table
@@ -221,7 +223,8 @@ def _create_table(settings: Settings, *, local_credentials: bool) -> int:
 def _copy_legacy_table(
     settings: Settings, source: str, resume: str | None, *, dry_run: bool
 ) -> int:
-    """Exit status 0 when every row is in our table, 1 when some could not be copied."""
+    """Exit status 0 when every row is in our table, 1 when some could not be copied, 2 for
+    a resume token it did not print, 3 when DynamoDB failed (the line says how to carry on)."""
     client = dynamodb_client(settings)
     report = CopyReport()
     pages = copy_legacy_table(client, source, settings.table_name, resume=resume, dry_run=dry_run)
@@ -234,6 +237,11 @@ def _copy_legacy_table(
     except ValueError as exc:
         logger.error("todo-api: %s", exc)
         return 2
+    except (BotoCoreError, ClientError) as exc:
+        token = report.resume or resume
+        carry_on = f"--resume {token}" if token else "the same command"
+        logger.error("todo-api: the copy stopped: %s. To carry on: %s", exc, carry_on)
+        return 3
     logger.info("%s: %s", "Dry run, nothing written" if dry_run else "Done", _counts(report))
     return 1 if report.collisions or report.not_copyable else 0
 

@@ -167,6 +167,18 @@ def test_copy_legacy_table_names_each_row_it_cannot_copy_and_exits_1(moto_endpoi
     assert "Traceback" not in run.stderr
 
 
+def test_copy_legacy_table_stopped_by_dynamodb_says_how_to_carry_on(moto_endpoint: str) -> None:
+    env = _fresh_tables()
+    endpoint = ["--dynamodb-endpoint", moto_endpoint]
+    subprocess.run([TODO_API, "create-table", *endpoint], env=env, check=True)
+    run = _copy("no-such-table", env, *endpoint)
+    assert run.returncode == 3
+    assert "todo-api: the copy stopped: " in run.stderr
+    assert "ResourceNotFoundException" in run.stderr
+    assert "To carry on: the same command" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
 def _fresh_tables() -> dict[str, str]:
     return {
         **os.environ,
