@@ -186,6 +186,10 @@ def test_a_write_to_a_skipped_item_answers_with_what_it_wrote(
     put: Put, repository: DynamoDBTodoRepository
 ) -> None:
     put(item("bad", version={"N": "2.5"}))
+    updated = repository.update(
+        "bad", changes={"status": "done"}, updated_ms=5, expected_version=None, owner=None
+    )
+    assert (updated.status, updated.version) == ("done", 1)
     deleted = repository.delete("bad", expected_version=None, owner=None)
     assert (deleted.id, deleted.version) == ("bad", 1)
     assert repository.get("bad") is None
