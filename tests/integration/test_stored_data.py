@@ -228,7 +228,9 @@ def test_fractional_dates_page_forward_through_both_doors(
     with start_api(page_size_default=1) as url:
         api = over_http(url)
         assert ids(graphql_pages(api, user="ann", first=1)) == in_order
-        assert ids(graphql_pages(api, first=2)) == sorted(ids(graphql_pages(api, first=5)))
+        whole_table = ids(graphql_pages(api, first=5))  # storage order, whatever it is
+        assert sorted(whole_table) == sorted(in_order)
+        assert ids(graphql_pages(api, first=2)) == whole_table
     # A response bound of one item a body makes REST page through `next`, one item a page.
     with start_api(max_response_bytes=1_400) as url:
         bodies = rest_pages(over_http(url), "/todo?userId=ann")
