@@ -114,12 +114,17 @@ class _Copier:
         """In a dry run: the row each id read so far belongs to (what a copy would store)."""
 
     def page(self, workers: ThreadPoolExecutor, items: list[dict[str, Any]]) -> list[Result]:
-        if not self._dry_run:
-            # A row repeating an earlier row's id waits for it: the first read is the one kept.
-            first, repeats = _split_repeats(items)
-            results = dict(zip(first, workers.map(self._copy, first.values()), strict=True))
-            results.update(zip(repeats, workers.map(self._copy, repeats.values()), strict=True))
-            return [results[n] for n in range(len(items))]
+        """Each row's outcome, in the order read."""
+        return self._look(workers, items) if self._dry_run else self._write(workers, items)
+
+    def _write(self, workers: ThreadPoolExecutor, items: list[dict[str, Any]]) -> list[Result]:
+        # A row repeating an earlier row's id waits for it: the first read is the one kept.
+        first, repeats = _split_repeats(items)
+        results = dict(zip(first, workers.map(self._copy, first.values()), strict=True))
+        results.update(zip(repeats, workers.map(self._copy, repeats.values()), strict=True))
+        return [results[n] for n in range(len(items))]
+
+    def _look(self, workers: ThreadPoolExecutor, items: list[dict[str, Any]]) -> list[Result]:
         # Looked up concurrently, judged in the order read, as the rows would arrive.
         found = list(workers.map(self._existing_for, items))
         return [self._judge(item, existing) for item, existing in zip(items, found, strict=True)]
