@@ -16,7 +16,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from graphql_api.errors import ServiceUnavailable, TodoNotFound, VersionConflict
@@ -48,6 +55,13 @@ _THROTTLED = frozenset(
 # network fault usually takes longer to clear.
 RETRY_AFTER_THROTTLED_S = 1
 RETRY_AFTER_FAULT_S = 2
+# The transport's failures, by what a client or an operator is told.
+_TRANSPORT = {
+    EndpointConnectionError: "ConnectionFailed",  # refused, unreachable, or no such host
+    ConnectTimeoutError: "ConnectTimeout",
+    ReadTimeoutError: "ReadTimeout",
+    ConnectionClosedError: "ConnectionClosed",
+}
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -68,7 +82,7 @@ def _faults(operation: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
                     raise
                 raise unavailable from exc
             except (BotocoreConnectionError, HTTPClientError) as exc:
-                reason = type(exc).__name__.removesuffix("Error")
+                reason = _TRANSPORT.get(type(exc), "ConnectionFailed")
                 raise ServiceUnavailable(
                     reason, operation, retry_after=RETRY_AFTER_FAULT_S
                 ) from exc
@@ -145,12 +159,18 @@ class DynamoDBTodoRepository:
 
     @_faults("PutItem")
     def create(self, todo: Todo) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=_to_item(todo),
-            ConditionExpression="attribute_not_exists(#id)",
-            ExpressionAttributeNames={"#id": "id"},
-        )
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(todo),
+                ConditionExpression="attribute_not_exists(#id)",
+                ExpressionAttributeNames={"#id": "id"},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            # botocore retried a put that DynamoDB had applied, its answer lost on the way:
+            # the item there is this one, not another todo's with the same id.
+            if self.get(todo.id) != todo:
+                raise
 
     @_faults("UpdateItem")
     def update(
