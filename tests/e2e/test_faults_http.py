@@ -237,9 +237,9 @@ def test_a_request_ends_within_its_deadline_plus_one_attempt_and_the_back_offs(
       a: updateTodo(input: $a) { __typename } b: updateTodo(input: $b) { __typename }
       c: updateTodo(input: $c) { __typename }
     }"""
-    changes = {key: {"id": i, "content": "x"} for key, i in zip("abc", todo_ids, strict=True)}
+    a, b, c = ({"id": todo_id, "content": "x"} for todo_id in todo_ids)
 
-    elapsed, (status, _, body) = stack.timed(graphql(query, **changes))
+    elapsed, (status, _, body) = stack.timed(graphql(query, a=a, b=b, c=c))
 
     bound = stack.settings.request_timeout + stack.settings.dynamodb_overrun_s
     assert stack.settings.dynamodb_overrun_s == pytest.approx(CONNECT_S + READ_S + BACKOFFS_S)
