@@ -27,6 +27,8 @@ class Fault(Enum):
     STALL = "stall"  # read the request, never answer
     THROTTLE = "throttle"  # 400 ProvisionedThroughputExceededException, as DynamoDB sends it
     ERROR_500 = "error_500"  # 500 InternalServerError
+    ERROR_503 = "error_503"  # 503 ServiceUnavailable
+    REQUEST_LIMIT = "request_limit"  # 400 RequestLimitExceeded: the account's on-demand limit
     APPLY_THEN_STALL = "apply_then_stall"  # moto applies it; the answer never comes
     OMIT_OLD_ITEM = "omit_old_item"  # moto answers; a refused write's old item is left out
 
@@ -38,6 +40,12 @@ _ANSWERS = {
         "The level of configured provisioned throughput for the table was exceeded.",
     ),
     Fault.ERROR_500: (500, "InternalServerError", "Internal server error"),
+    Fault.ERROR_503: (503, "ServiceUnavailable", "Service unavailable"),
+    Fault.REQUEST_LIMIT: (
+        400,
+        "RequestLimitExceeded",
+        "Throughput exceeds the current throughput limit for your account.",
+    ),
 }
 
 

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from mangum import Mangum
 
 from graphql_api.compose import build_app, dynamodb_client
@@ -120,12 +122,15 @@ def heal(faulty: FaultyDynamoDB, fault: str) -> None:
         faulty.release_stalled()
 
 
-# fault injected -> (reason named, Retry-After, seconds the attempts take at the least)
+# fault injected -> (reason named, Retry-After, attempts, seconds they take at the least)
 CASES = {
-    "refused": ("ConnectionFailed", 2, BACKOFFS_S),
-    "stall": ("ReadTimeout", 2, ATTEMPTS * READ_S + BACKOFFS_S),
-    "throttle": ("ProvisionedThroughputExceededException", 1, BACKOFFS_S),
-    "error_500": ("InternalServerError", 2, BACKOFFS_S),
+    "refused": ("ConnectionFailed", 2, ATTEMPTS, BACKOFFS_S),
+    "stall": ("ReadTimeout", 2, ATTEMPTS, ATTEMPTS * READ_S + BACKOFFS_S),
+    "throttle": ("ProvisionedThroughputExceededException", 1, ATTEMPTS, BACKOFFS_S),
+    "error_500": ("InternalServerError", 2, ATTEMPTS, BACKOFFS_S),
+    "error_503": ("ServiceUnavailable", 2, ATTEMPTS, BACKOFFS_S),
+    # botocore's legacy mode does not retry the account's on-demand limit.
+    "request_limit": ("RequestLimitExceeded", 1, 1, 0.0),
 }
 
 
@@ -138,7 +143,7 @@ def test_a_fault_fails_a_graphql_field_as_service_unavailable_then_recovers(
     stack: Stack, fault: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     todo_id = stack.create("milk")
-    reason, retry_after, least_s = CASES[fault]
+    reason, retry_after, attempts, least_s = CASES[fault]
     inject(stack.faulty, fault)
     caplog.set_level(logging.INFO)
 
@@ -158,7 +163,7 @@ def test_a_fault_fails_a_graphql_field_as_service_unavailable_then_recovers(
             },
         }
     ]
-    assert stack.attempts == ["BatchGetItem"] * ATTEMPTS
+    assert stack.attempts == ["BatchGetItem"] * attempts
     assert least_s <= elapsed < least_s + SLACK_S
     (line,) = [r for r in caplog.records if r.name == "graphql_api.request"]
     assert (line.levelname, line.exc_info) == ("WARNING", None)
@@ -175,7 +180,7 @@ def test_a_fault_answers_the_legacy_route_503_with_retry_after_then_recovers(
     stack: Stack, fault: str
 ) -> None:
     todo_id = stack.create("milk")
-    reason, retry_after, least_s = CASES[fault]
+    reason, retry_after, attempts, least_s = CASES[fault]
     inject(stack.faulty, fault)
 
     elapsed, (status, headers, body) = stack.timed(rest("GET", f"/todo/{todo_id}"))
@@ -186,7 +191,7 @@ def test_a_fault_answers_the_legacy_route_503_with_retry_after_then_recovers(
         "message": "Could not fetch wall post",
         "description": unavailable(reason, retry_after),
     }
-    assert stack.attempts == ["BatchGetItem"] * ATTEMPTS
+    assert stack.attempts == ["BatchGetItem"] * attempts
     assert least_s <= elapsed < least_s + SLACK_S
 
     heal(stack.faulty, fault)
@@ -283,3 +288,33 @@ def test_a_create_applied_before_its_answer_was_lost_succeeds_once(stack: Stack)
     assert status == 200
     status, _, listed = stack.call(rest("GET", "/todo"))
     assert listed == {"data": [created]}
+
+
+def test_an_unreachable_token_issuer_is_503_not_a_refused_token(
+    faulty: FaultyDynamoDB, close_mangums_loop: None
+) -> None:
+    """The token may be fine: the client should retry, not sign in again."""
+    issuer = "https://issuer.example"
+    stack = start(
+        faulty,
+        auth="jwt",
+        jwt_issuer=issuer,
+        jwt_audience="app",
+        jwks_url="http://127.0.0.1:9/keys",  # the discard port: nothing listens
+    )
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    claims = {"iss": issuer, "aud": "app", "sub": "ann", "exp": int(time.time()) + 60}
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+    message = unavailable("JwksUnreachable", 2)
+
+    bearer = {"authorization": f"Bearer {token}"}
+    body_text = json.dumps({"query": TODO, "variables": {"id": "t-1"}})
+    status, headers, body = stack.call(
+        event("http_api_v2", "POST", "/graphql", body=body_text, headers=bearer)
+    )
+    assert (status, headers["retry-after"]) == (503, "2")
+    assert body == {"errors": [{"message": message, "extensions": {"code": "SERVICE_UNAVAILABLE"}}]}
+
+    status, headers, body = stack.call(event("rest_api_v1", "GET", "/todo/t-1", headers=bearer))
+    assert (status, headers["retry-after"]) == (503, "2")
+    assert body == {"message": "Could not fetch wall post", "description": message}
