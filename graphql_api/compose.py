@@ -29,7 +29,8 @@ def dynamodb_client(settings: Settings, *, local_credentials: bool = False) -> D
 
     botocore's legacy retry mode rather than its standard one: the standard mode keeps a retry
     quota for the life of the client, which in a warm Lambda is the life of the container, so
-    a stall a minute ago leaves today's throttle with a single attempt; and its throttling
+    a stall a minute ago leaves the next throttled calls a single attempt each
+    (`bench/faults.py`); and its throttling
     back-off (up to 1 s, then 2 s, more when DynamoDB sends `x-amz-retry-after`) spends the
     request's time where a client told `Retry-After` can wait for itself. The legacy mode
     retries the same faults (throttling, 5xx, timeouts, failed connections) with fixed waits
