@@ -318,3 +318,18 @@ def test_an_unreachable_token_issuer_is_503_not_a_refused_token(
     status, headers, body = stack.call(event("rest_api_v1", "GET", "/todo/t-1", headers=bearer))
     assert (status, headers["retry-after"]) == (503, "2")
     assert body == {"message": "Could not fetch wall post", "description": message}
+
+
+def test_a_delete_applied_before_its_answer_was_lost_reads_as_not_found(stack: Stack) -> None:
+    """The retry finds no todo: the client is told NOT_FOUND, and the todo is gone."""
+    todo_id = stack.create("milk")
+    stack.faulty.fail_next(Fault.APPLY_THEN_STALL)
+    query = """mutation Drop($input: DeleteTodoInput!) {
+      deleteTodo(input: $input) { __typename }
+    }"""
+
+    _, (status, _, body) = stack.timed(graphql(query, input={"id": todo_id, "expectedVersion": 1}))
+
+    assert stack.attempts == ["DeleteItem", "DeleteItem", "GetItem"]
+    assert (status, body["data"]["deleteTodo"]) == (200, {"__typename": "TodoNotFound"})
+    assert stack.call(rest("GET", f"/todo/{todo_id}"))[2] == []
