@@ -15,8 +15,8 @@ from graphql_api.config import Settings
 from graphql_api.gql.http import GraphQLEndpoint
 from graphql_api.gql.persisted import PersistedQueries
 from graphql_api.gql.schema import create_schema
-from graphql_api.request_log import RequestLog, note_code, note_unexpected
 from graphql_api.repository.documents import DocumentStore
+from graphql_api.request_log import RequestLog, note_code, note_unexpected
 from graphql_api.rest import LegacyRoutes
 from graphql_api.service import TodoService
 

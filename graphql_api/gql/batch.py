@@ -36,9 +36,7 @@ def checked_batch(payload: list[Any], max_batch: int) -> list[dict[str, Any]]:
     return payload
 
 
-def bounded_batch(
-    answers: Sequence[bytes], limit: int, too_large: Callable[[int], bytes]
-) -> bytes:
+def bounded_batch(answers: Sequence[bytes], limit: int, too_large: Callable[[int], bytes]) -> bytes:
     """The batch's answers as one JSON array of at most `limit` bytes: the first answers
     that fit with the rest each replaced by `too_large(total size)`, so the array keeps one
     answer per operation, in order (the replaced ones' mutations did run)."""

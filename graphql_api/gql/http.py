@@ -9,7 +9,7 @@ and does the HTTP part as the specification says.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import strawberry
 from starlette.requests import Request
@@ -105,11 +105,11 @@ class GraphQLEndpoint:
     async def _operation(
         self, params: dict[str, Any], allowed: frozenset[OperationType], context: Context
     ) -> ExecutionResult:
-        query, variables, operation_name, extensions = _checked(params)
-        document = await self._persisted.document(query, extensions, context.budget)
-        result = await self._execute(
-            document.query, variables, operation_name, extensions, allowed, context
+        operation = _checked(params)
+        document = await self._persisted.document(
+            operation.query, operation.extensions, context.budget
         )
+        result = await self._execute(document.query, operation, allowed, context)
         if document.remember_as is not None and _executable(result):
             await self._persisted.remember(document.remember_as, document.query)
         return result
@@ -185,23 +185,21 @@ class GraphQLEndpoint:
             raise HTTPError(400, "BAD_REQUEST", "The body must be a JSON object or array.")
         return params, _POST_OPERATIONS
 
-    async def _execute(  # noqa: PLR0913
+    async def _execute(
         self,
         query: str,
-        variables: dict[str, Any] | None,
-        operation_name: str | None,
-        extensions: dict[str, Any] | None,
+        operation: _Operation,
         allowed: frozenset[OperationType],
         context: Context,
     ) -> ExecutionResult:
         try:
             return await self._schema.execute(
                 query,
-                variable_values=variables,
+                variable_values=operation.variables,
                 context_value=context,
-                operation_name=operation_name,
+                operation_name=operation.operation_name,
                 allowed_operation_types=allowed,
-                operation_extensions=extensions,
+                operation_extensions=operation.extensions,
             )
         except InvalidOperationTypeError as exc:
             raise HTTPError(
@@ -265,17 +263,24 @@ def _params_from_query_string(query_params: Mapping[str, str]) -> dict[str, Any]
     return params
 
 
-def _checked(
-    params: dict[str, Any],
-) -> tuple[str | None, dict[str, Any] | None, str | None, dict[str, Any] | None]:
-    """The operation's parts; the query may be absent when a persisted query names it."""
+class _Operation(NamedTuple):
+    query: str | None
+    """Absent when a persisted query names the document."""
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None
+
+
+def _checked(params: dict[str, Any]) -> _Operation:
     query = params.get("query")
     if query is not None and (not isinstance(query, str) or not query.strip()):
         raise HTTPError(400, "BAD_REQUEST", "query must be a non-empty string.")
     _expect(params, "variables", dict)
     _expect(params, "operationName", str)
     _expect(params, "extensions", dict)
-    return query, params.get("variables"), params.get("operationName"), params.get("extensions")
+    return _Operation(
+        query, params.get("variables"), params.get("operationName"), params.get("extensions")
+    )
 
 
 def _expect(params: dict[str, Any], name: str, kind: type) -> None:

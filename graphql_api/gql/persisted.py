@@ -115,7 +115,9 @@ class PersistedQueries:
         if document is None and self._trusted_only:
             raise _not_trusted()
         if document is None:
-            raise HTTPError(200, PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound", _NOT_FOUND_HEADERS)
+            raise HTTPError(
+                200, PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound", _NOT_FOUND_HEADERS
+            )
         if self._trusted_only and not document.trusted:
             raise _not_trusted()
         return document.body

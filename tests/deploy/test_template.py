@@ -24,7 +24,7 @@ from graphql_api.repository.dynamodb import DynamoDBTodoRepository
 from graphql_api.repository.table import USER_INDEX, table_definition
 from graphql_api.service import TodoService
 from tests.conftest import TABLE, CallCounter
-from tests.fakes import InMemoryTodoRepository
+from tests.fakes import InMemoryDocumentStore, InMemoryTodoRepository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -67,7 +67,9 @@ def resources(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 def app_routes() -> set[str]:
-    app = create_app(TodoService(InMemoryTodoRepository()), OpenAccess(), Settings())
+    app = create_app(
+        TodoService(InMemoryTodoRepository()), OpenAccess(), Settings(), InMemoryDocumentStore()
+    )
     return {
         f"{method} {route.path}"
         for route in app.routes
