@@ -50,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _create_table(settings, local_credentials=False)
     if args.command == "copy-legacy-table":
         return _copy_legacy_table(settings, args.source, args.resume)
+    if args.command == "register-operations":
+        return _register_operations(settings, Path(args.manifest))
     try:
         return _serve(settings, args)
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down: stop, without a traceback
@@ -105,6 +107,13 @@ def _parser() -> argparse.ArgumentParser:
     copy.add_argument("source", help="the legacy table's name")
     copy.add_argument("--resume", metavar="TOKEN", help="carry on where a run stopped")
     copy.add_argument("--dynamodb-endpoint", metavar="URL")
+    register = commands.add_parser(
+        "register-operations",
+        help="register a client build's operations as trusted (a persisted query manifest: "
+        "Apollo's, or GraphQL Codegen's persisted-documents.json)",
+    )
+    register.add_argument("manifest", metavar="MANIFEST", help="the manifest's path")
+    register.add_argument("--dynamodb-endpoint", metavar="URL")
     package = commands.add_parser(
         "package", help="build the Lambda artifact: the package and its runtime dependencies"
     )
@@ -230,6 +239,22 @@ def _copy_legacy_table(settings: Settings, source: str, resume: str | None) -> i
         report.skipped,
         report.without_id,
     )
+    return 0
+
+
+def _register_operations(settings: Settings, manifest: Path) -> int:
+    from graphql_api.gql.manifest import ManifestError, read_manifest
+    from graphql_api.gql.schema import create_schema
+    from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
+
+    try:
+        documents = read_manifest(manifest.read_text(encoding="utf-8"), create_schema(settings))
+    except (OSError, UnicodeDecodeError, ManifestError) as exc:
+        logger.error("todo-api: %s: nothing registered:\n%s", manifest, exc)
+        return 2
+    DynamoDBDocumentStore(dynamodb_client(settings), settings.records_table).trust(documents)
+    names = ", ".join(sorted({d.name or d.sha256[:12] for d in documents}))
+    logger.info("Registered %d operations in %r: %s", len(documents), settings.records_table, names)
     return 0
 
 
