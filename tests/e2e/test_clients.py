@@ -88,7 +88,7 @@ def test_apollo_persisted_queries_over_get_are_answered_uncached(server: str) ->
     assert all(hashed_only(e) for e in gets)
     answered = [e for e in gets if e["cacheControl"] == "no-store"]
     assert answered
-    assert all(e["vary"] == "Accept, Authorization" for e in answered)
+    assert all("Accept, Authorization" in e["vary"] for e in answered)
     assert all(e["method"] == "POST" for e in report["exchanges"] if "mutation" in str(e["body"]))
 
 
