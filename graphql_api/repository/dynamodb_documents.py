@@ -36,17 +36,16 @@ class DynamoDBDocumentStore:
         )
 
     def remember(self, sha256: str, body: str, *, expires_at: int) -> None:
+        item: dict[str, AttributeValueTypeDef] = {
+            **_key(sha256),
+            "query": {"S": body},
+            EXPIRES_AT: {"N": str(expires_at)},
+        }
         try:
-            self._client.update_item(
+            self._client.put_item(
                 TableName=self._table,
-                Key=_key(sha256),
-                UpdateExpression="SET #query = :query, #expires = :expires",
+                Item=item,
                 ConditionExpression="attribute_not_exists(trusted)",
-                ExpressionAttributeNames={"#query": "query", "#expires": EXPIRES_AT},
-                ExpressionAttributeValues={
-                    ":query": {"S": body},
-                    ":expires": {"N": str(expires_at)},
-                },
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return  # trusted already: it stays so, for good

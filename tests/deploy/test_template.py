@@ -20,7 +20,9 @@ from graphql_api.app import create_app
 from graphql_api.auth import OpenAccess
 from graphql_api.config import Settings
 from graphql_api.model import Todo, TodoQuery
+from graphql_api.repository.documents import TrustedDocument
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
+from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
 from graphql_api.repository.table import (
     USER_INDEX,
     records_table_definition,
@@ -28,7 +30,7 @@ from graphql_api.repository.table import (
     table_definition,
 )
 from graphql_api.service import TodoService
-from tests.conftest import TABLE, CallCounter
+from tests.conftest import RECORDS, TABLE, CallCounter
 from tests.fakes import InMemoryDocumentStore, InMemoryTodoRepository
 
 if TYPE_CHECKING:
@@ -353,6 +355,20 @@ def test_the_role_grants_exactly_the_dynamodb_calls_the_repository_makes(
         if action.startswith("dynamodb:")
     }
     assert granted == {f"dynamodb:{operation}" for operation in calls.operations}
+
+
+def test_the_records_table_grants_the_calls_the_document_store_makes(
+    translated: dict[str, Any], dynamodb: DynamoDBClient
+) -> None:
+    calls = CallCounter(dynamodb.meta.events)
+    store = DynamoDBDocumentStore(dynamodb, RECORDS)
+    store.remember("a" * 64, "{ a }", expires_at=2_000_000_000)
+    store.find("a" * 64, now=0)
+    store.trust([TrustedDocument("b" * 64, "{ b }")])
+    (role,) = resources(translated, "AWS::IAM::Role")
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    (on_records,) = [s for s in statements if "RecordsTable" in str(s["Resource"])]
+    assert {f"dynamodb:{operation}" for operation in calls.operations} <= set(on_records["Action"])
 
 
 def test_logs_are_kept_for_a_set_time(template: dict[str, Any]) -> None:
