@@ -376,8 +376,14 @@ def test_logs_are_kept_for_a_set_time(template: dict[str, Any]) -> None:
     assert group["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
 
 
-def test_outputs_name_the_api_graphql_graphiql_and_table(template: dict[str, Any]) -> None:
+def test_outputs_name_the_api_graphql_graphiql_and_tables(template: dict[str, Any]) -> None:
     outputs = template["Outputs"]
-    assert set(outputs) == {"ApiUrl", "GraphQLUrl", "GraphiQLUrl", "TableName"}
+    assert set(outputs) == {
+        "ApiUrl",
+        "GraphQLUrl",
+        "GraphiQLUrl",
+        "TableName",
+        "RecordsTableName",
+    }
     assert outputs["GraphQLUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/graphql")
     assert outputs["GraphiQLUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/graphiql")

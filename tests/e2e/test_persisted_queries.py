@@ -126,6 +126,16 @@ def test_persisted_query_is_delivered_over_get_with_its_variables(server: str) -
     assert {"Accept", "Authorization"} <= set(response.headers["vary"].split(", "))
 
 
+def test_browser_get_of_a_persisted_query_answers_it_rather_than_graphiql(server: str) -> None:
+    post(server, {"query": LIST, "extensions": extensions(LIST)})
+    response = httpx.get(
+        f"{server}/graphql",
+        params={"extensions": json.dumps(extensions(LIST))},
+        headers={"accept": "text/html,application/json;q=0.9"},
+    )
+    assert response.json()["data"] == {"todos": {"nodes": []}}
+
+
 def test_anonymous_get_may_be_cached_publicly_when_configured(
     start_server: StartServer,
 ) -> None:
