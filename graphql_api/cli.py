@@ -258,7 +258,13 @@ def _register_operations(settings: Settings, manifest: Path) -> int:
     except (OSError, UnicodeDecodeError, ManifestError) as exc:
         logger.error("todo-api: %s: nothing registered:\n%s", manifest, exc)
         return 2
-    DynamoDBDocumentStore(dynamodb_client(settings), settings.records_table).trust(documents)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        DynamoDBDocumentStore(dynamodb_client(settings), settings.records_table).trust(documents)
+    except (BotoCoreError, ClientError) as exc:
+        logger.error("todo-api: could not register in table %r: %s", settings.records_table, exc)
+        return 1
     names = ", ".join(sorted({d.name or d.sha256[:12] for d in documents}))
     logger.info("Registered %d operations in %r: %s", len(documents), settings.records_table, names)
     return 0

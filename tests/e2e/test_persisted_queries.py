@@ -324,3 +324,13 @@ def test_register_operations_refuses_a_manifest_with_a_wrong_hash(
     assert "Cannot query field 'nope' on type 'Query'." in result.stderr
     with app_process({**shared_tables, "TODO_TRUSTED_DOCUMENTS": "true"}) as url:
         assert codes(post(url, {"query": LIST}).json()) == ["OPERATION_NOT_TRUSTED"]
+
+
+def test_register_operations_says_why_it_could_not_write(
+    shared_tables: dict[str, str], tmp_path: Path
+) -> None:
+    missing = {**shared_tables, "TODO_RECORDS_TABLE": "no-such-table"}
+    result = register(manifest(tmp_path, LIST), missing)
+    assert result.returncode == 1
+    assert "could not register in table 'no-such-table'" in result.stderr
+    assert "Traceback" not in result.stderr
