@@ -28,7 +28,7 @@ from graphql_api.gql.batch import bounded_batch, checked_batch
 from graphql_api.gql.context import Context, CostAccount
 from graphql_api.gql.errors import COST_LIMIT_EXCEEDED
 from graphql_api.gql.graphiql import graphiql_html
-from graphql_api.gql.persisted import PersistedQueries
+from graphql_api.gql.persisted import PersistedQueries, with_document_id
 from graphql_api.gql.refusal import HTTPError
 from graphql_api.model import Caller
 from graphql_api.request_log import note_code
@@ -214,8 +214,7 @@ class GraphQLEndpoint:
 def _wants_graphiql(request: Request) -> bool:
     return (
         request.method == "GET"
-        and "query" not in request.query_params
-        and "extensions" not in request.query_params
+        and not {"query", "extensions", "documentId"} & request.query_params.keys()
         and "text/html" in request.headers.get("accept", "")
     )
 
@@ -278,9 +277,11 @@ def _checked(params: dict[str, Any]) -> _Operation:
     _expect(params, "variables", dict)
     _expect(params, "operationName", str)
     _expect(params, "extensions", dict)
-    return _Operation(
-        query, params.get("variables"), params.get("operationName"), params.get("extensions")
-    )
+    _expect(params, "documentId", str)
+    extensions = params.get("extensions")
+    if params.get("documentId") is not None:
+        extensions = with_document_id(extensions, params["documentId"])
+    return _Operation(query, params.get("variables"), params.get("operationName"), extensions)
 
 
 def _expect(params: dict[str, Any], name: str, kind: type) -> None:

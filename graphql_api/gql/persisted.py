@@ -167,6 +167,15 @@ def requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
     return sha256.lower()
 
 
+def with_document_id(extensions: Mapping[str, Any] | None, document_id: str) -> dict[str, Any]:
+    """`extensions` naming the document a GraphQL-over-HTTP `documentId` names (its persisted
+    documents appendix): `sha256:<hex>`, or the bare hex GraphQL Codegen's client sends."""
+    sha256 = document_id.removeprefix("sha256:")
+    if not _SHA256.fullmatch(sha256.lower()):
+        raise HTTPError(400, BAD_REQUEST, "documentId must be sha256:<64 hex digits>.")
+    return {**(extensions or {}), "persistedQuery": {"version": 1, "sha256Hash": sha256}}
+
+
 def _charge(budget: Budget) -> None:
     try:
         budget.reserve(1)

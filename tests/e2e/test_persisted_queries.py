@@ -177,6 +177,18 @@ def test_persisted_mutation_is_not_run_over_get(server: str) -> None:
     assert response.headers["allow"] == "POST"
 
 
+def test_document_id_names_a_persisted_document_as_graphql_over_http_says(server: str) -> None:
+    post(server, {"query": LIST, "extensions": extensions(LIST)})
+    for document_id in (f"sha256:{sha256_of(LIST)}", sha256_of(LIST)):
+        assert post(server, {"documentId": document_id}).json()["data"] == {"todos": {"nodes": []}}
+    response = httpx.get(f"{server}/graphql", params={"documentId": f"sha256:{sha256_of(LIST)}"})
+    assert response.json()["data"] == {"todos": {"nodes": []}}
+    for unusable in ("sha1:" + "0" * 40, 7, ""):
+        refused = post(server, {"documentId": unusable})
+        assert refused.status_code == 400
+        assert codes(refused.json()) == ["BAD_REQUEST"]
+
+
 def test_unusable_persisted_query_extension_is_a_bad_request(server: str) -> None:
     bad = {"persistedQuery": {"version": 1, "sha256Hash": "not-a-hash"}}
     response = post(server, {"extensions": bad})
