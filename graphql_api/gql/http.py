@@ -111,7 +111,7 @@ class GraphQLEndpoint:
         )
         result = await self._execute(document.query, operation, allowed, context)
         if document.remember_as is not None and _executable(result):
-            await self._persisted.remember(document.remember_as, document.query)
+            await self._persisted.remember(document.remember_as, document.query, context.budget)
         return result
 
     def _cache_headers(self, request: Request, *, ok: bool) -> dict[str, str]:

@@ -100,12 +100,17 @@ class PersistedQueries:
             return Document(query)
         return Document(query, remember_as=sha256 if _storable(query) else None)
 
-    async def remember(self, sha256: str, query: str) -> None:
-        """Store an executable document for every instance; a failure loses only the saving."""
+    async def remember(self, sha256: str, query: str, budget: Budget) -> None:
+        """Store an executable document for every instance, if the request has time left; a
+        failure loses only the saving (the answer is ready: the client will send the query
+        again)."""
         expires_at = int(self._clock()) + self._ttl_s
         try:
+            budget.check_time()
             await asyncio.to_thread(self._store.remember, sha256, query, expires_at=expires_at)
-        except Exception as exc:  # the answer is ready; the client will send the query again
+        except DeadlineReached:
+            return
+        except Exception as exc:
             note_unexpected(exc, "persisted query")
             return
         self._cache.put(sha256, StoredDocument(query, trusted=False, expires_at=expires_at))

@@ -83,7 +83,7 @@ def test_hash_with_its_query_runs_it_and_asks_to_remember_it() -> None:
 
 def test_remembered_query_is_found_by_hash_alone() -> None:
     store = InMemoryDocumentStore()
-    asyncio.run(make(store).remember(HASH, QUERY))
+    asyncio.run(make(store).remember(HASH, QUERY, Budget.unlimited()))
     assert document(make(store), None, persisted_query()) == Document(QUERY)
 
 
@@ -124,7 +124,7 @@ def test_plain_query_runs_without_a_lookup() -> None:
 def test_each_lookup_counts_as_one_item_examined_even_from_the_cache() -> None:
     store = InMemoryDocumentStore()
     queries = make(store)
-    asyncio.run(queries.remember(HASH, QUERY))
+    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited()))
     budget = Budget(max_examined=2)
     document(queries, None, persisted_query(), budget)
     document(queries, None, persisted_query(), budget)
@@ -144,15 +144,22 @@ def test_lookup_after_the_deadline_is_refused() -> None:
 def test_remembered_query_expires_after_its_ttl_in_the_cache_too() -> None:
     clock = Clock()
     queries = make(InMemoryDocumentStore(), clock=clock)
-    asyncio.run(queries.remember(HASH, QUERY))
+    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited()))
     clock.now += 30 * DAY + 1
     assert refusal(queries, None, persisted_query()).code == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_nothing_is_remembered_once_the_request_is_out_of_time() -> None:
+    store = InMemoryDocumentStore()
+    late = Budget(max_examined=10, deadline=0.0, clock=lambda: 1.0)
+    asyncio.run(make(store).remember(HASH, QUERY, late))
+    assert store.documents == {}
 
 
 def test_read_past_half_its_life_extends_a_remembered_query() -> None:
     clock = Clock()
     store = InMemoryDocumentStore()
-    asyncio.run(make(store, clock=clock).remember(HASH, QUERY))
+    asyncio.run(make(store, clock=clock).remember(HASH, QUERY, Budget.unlimited()))
     clock.now += 16 * DAY
     document(make(store, clock=clock), None, persisted_query())  # a fresh instance reads it
     clock.now += 20 * DAY  # 36 days after it was first remembered
@@ -162,7 +169,7 @@ def test_read_past_half_its_life_extends_a_remembered_query() -> None:
 def test_read_before_half_its_life_writes_nothing() -> None:
     clock = Clock()
     store = InMemoryDocumentStore()
-    asyncio.run(make(store, clock=clock).remember(HASH, QUERY))
+    asyncio.run(make(store, clock=clock).remember(HASH, QUERY, Budget.unlimited()))
     before = store.documents[HASH]
     clock.now += 10 * DAY
     document(make(store, clock=clock), None, persisted_query())
@@ -208,14 +215,14 @@ def test_trusted_mode_refuses_what_was_not_registered(
 
 def test_trusted_mode_does_not_run_an_automatically_persisted_query() -> None:
     store = InMemoryDocumentStore()
-    asyncio.run(make(store).remember(HASH, QUERY))
+    asyncio.run(make(store).remember(HASH, QUERY, Budget.unlimited()))
     error = refusal(make(store, trusted_only=True), None, persisted_query())
     assert error.code == "OPERATION_NOT_TRUSTED"
 
 
 def test_remembering_never_demotes_a_trusted_document() -> None:
     store = trusted_store()
-    asyncio.run(make(store).remember(HASH, QUERY))
+    asyncio.run(make(store).remember(HASH, QUERY, Budget.unlimited()))
     assert store.documents[HASH] == StoredDocument(QUERY, trusted=True, expires_at=None)
 
 
@@ -257,3 +264,20 @@ def test_cache_forgets_an_expired_document() -> None:
     assert cache.get("a", now=100) is not None
     assert cache.get("a", now=101) is None
     assert len(cache) == 0
+
+
+class UnwritableStore(InMemoryDocumentStore):
+    def remember(self, sha256: str, body: str, *, expires_at: int) -> None:
+        raise OSError("the store is down")
+
+
+def test_a_failed_saving_is_logged_and_the_request_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    queries = make(UnwritableStore())
+    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited()))
+    (record,) = caplog.records
+    assert record.getMessage() == "unexpected error in persisted query"
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "the store is down"
+    assert refusal(queries, None, persisted_query()).code == "PERSISTED_QUERY_NOT_FOUND"
