@@ -15,16 +15,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 
 from graphql_api.compose import dynamodb_client
 from graphql_api.config import Settings
 from graphql_api.gql.persisted import sha256_of
+from graphql_api.repository.documents import TrustedDocument
+from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
 from graphql_api.repository.table import create_records_table, create_table
 from graphql_api.tokens import issue
-from tests.conftest import REGION
-from tests.e2e.conftest import StartServer
+from tests.conftest import RECORDS, REGION, TABLE, CallCounter
+from tests.e2e.conftest import StartServer, fresh_handler
 from tests.e2e.lambda_events import Handler, LambdaContext, event
 
 CREATE = (
@@ -207,6 +210,27 @@ def test_persisted_query_through_the_lambda_handler(handler: Handler) -> None:
     response = handler(event("rest_api_v1", "GET", "/graphql", query=query), LambdaContext())
     assert json.loads(response["body"])["data"] == {"todos": {"nodes": []}}
     assert response["headers"]["cache-control"] == "no-store"
+
+
+def test_trusted_documents_through_the_lambda_handler(
+    calls: CallCounter, close_mangums_loop: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TODO_TRUSTED_DOCUMENTS", "true")
+    client = boto3.client("dynamodb", region_name=REGION)
+    create_table(client, TABLE)
+    create_records_table(client, RECORDS)
+    trusted = TrustedDocument(sha256_of(LIST), LIST, "List", "query")
+    DynamoDBDocumentStore(client, RECORDS).trust([trusted])
+    handler = fresh_handler()
+    query = {"documentId": f"sha256:{sha256_of(LIST)}"}
+    ok = handler(event("http_api_v2", "GET", "/graphql", query=query), LambdaContext())
+    assert json.loads(ok["body"])["data"] == {"todos": {"nodes": []}}
+    refused = handler(
+        event("http_api_v2", "GET", "/graphql", query={"query": "{ __typename }"}),
+        LambdaContext(),
+    )
+    assert refused["statusCode"] == 400
+    assert codes(json.loads(refused["body"])) == ["OPERATION_NOT_TRUSTED"]
 
 
 def free_port() -> int:
