@@ -104,7 +104,10 @@ class PersistedQueries:
         """Store an executable document for every instance, if the request has time left; a
         failure loses only the saving (the answer is ready: the client will send the query
         again)."""
-        expires_at = int(self._clock()) + self._ttl_s
+        now = self._clock()
+        if self._fresh(self._cache.get(sha256, now=now), now):
+            return  # a client that sends the query with its hash every time costs no writes
+        expires_at = int(now) + self._ttl_s
         try:
             budget.check_time()
             await asyncio.to_thread(self._store.remember, sha256, query, expires_at=expires_at)
@@ -142,17 +145,21 @@ class PersistedQueries:
                 self._cache.put(sha256, document)
         return document
 
+    def _fresh(self, document: StoredDocument | None, now: float) -> bool:
+        """Stored for good, or for more than half its life to come."""
+        if document is None:
+            return False
+        return document.expires_at is None or document.expires_at - now >= self._ttl_s / 2
+
     def _read(self, sha256: str, now: float) -> StoredDocument | None:
         """The stored document, its life extended when past half of it: a document in use
         never expires, and one read in a while costs the write."""
         document = self._store.find(sha256, now=now)
-        if document is None or document.expires_at is None:
+        if document is None or self._fresh(document, now):
             return document
-        if document.expires_at - now < self._ttl_s / 2:
-            expires_at = int(now) + self._ttl_s
-            self._store.remember(sha256, document.body, expires_at=expires_at)
-            return StoredDocument(document.body, trusted=False, expires_at=expires_at)
-        return document
+        expires_at = int(now) + self._ttl_s
+        self._store.remember(sha256, document.body, expires_at=expires_at)
+        return StoredDocument(document.body, trusted=False, expires_at=expires_at)
 
 
 def requested_hash(extensions: Mapping[str, Any] | None) -> str | None:

@@ -156,6 +156,28 @@ def test_nothing_is_remembered_once_the_request_is_out_of_time() -> None:
     assert store.documents == {}
 
 
+class CountingStore(InMemoryDocumentStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def remember(self, sha256: str, body: str, *, expires_at: int) -> None:
+        self.writes += 1
+        super().remember(sha256, body, expires_at=expires_at)
+
+
+def test_query_sent_with_its_hash_again_is_written_again_only_past_half_its_life() -> None:
+    clock = Clock()
+    store = CountingStore()
+    queries = make(store, clock=clock)
+    for _ in range(3):
+        asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited()))
+    assert store.writes == 1
+    clock.now += 16 * DAY
+    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited()))
+    assert store.writes == 2
+
+
 def test_read_past_half_its_life_extends_a_remembered_query() -> None:
     clock = Clock()
     store = InMemoryDocumentStore()
