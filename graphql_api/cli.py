@@ -260,9 +260,11 @@ def _register_operations(settings: Settings, manifest: Path) -> int:
         return 2
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from graphql_api.errors import ServiceUnavailable
+
     try:
         DynamoDBDocumentStore(dynamodb_client(settings), settings.records_table).trust(documents)
-    except (BotoCoreError, ClientError) as exc:
+    except (BotoCoreError, ClientError, ServiceUnavailable) as exc:
         logger.error("todo-api: could not register in table %r: %s", settings.records_table, exc)
         return 1
     names = ", ".join(sorted({d.name or d.sha256[:12] for d in documents}))

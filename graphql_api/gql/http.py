@@ -23,15 +23,15 @@ from graphql_api.auth import Authenticator
 from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
 from graphql_api.budget import Budget, for_request
 from graphql_api.config import Settings
-from graphql_api.errors import Unauthenticated
+from graphql_api.errors import ServiceUnavailable, Unauthenticated
 from graphql_api.gql.batch import bounded_batch, checked_batch
 from graphql_api.gql.context import Context, CostAccount
-from graphql_api.gql.errors import COST_LIMIT_EXCEEDED
+from graphql_api.gql.errors import COST_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE
 from graphql_api.gql.graphiql import graphiql_html
 from graphql_api.gql.persisted import PersistedQueries, with_document_id
 from graphql_api.gql.refusal import HTTPError
 from graphql_api.model import Caller
-from graphql_api.request_log import note_code
+from graphql_api.request_log import note_code, note_fault
 from graphql_api.service import TodoService
 
 RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
@@ -82,6 +82,11 @@ class GraphQLEndpoint:
             return _json(dump_json(_refusal(exc)), exc.status, media_type, headers)
         body, status = _body_and_status(result, media_type)
         headers = self._cache_headers(request, ok="errors" not in body)
+        retry_after = _unavailable_for(result) if media_type == GRAPHQL_RESPONSE else None
+        if retry_after is not None:
+            unavailable = {**body, "data": None}
+            headers["Retry-After"] = str(retry_after)
+            return _json(dump_json(unavailable), 503, media_type, headers)
         return _json(self._bounded(dump_json(body)), status, media_type, headers)
 
     async def _batch(
@@ -139,6 +144,10 @@ class GraphQLEndpoint:
             raise HTTPError(
                 401, "UNAUTHENTICATED", str(exc), {"WWW-Authenticate": exc.challenge}
             ) from exc
+        except ServiceUnavailable as exc:  # the token's issuer could not be reached
+            note_fault(exc.reason, exc.operation)
+            retry_after = {"Retry-After": str(exc.retry_after)}
+            raise HTTPError(503, SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
 
     def _budget(self, request: Request) -> Budget:
         """The request's one budget, which every operation of a batch draws on."""
@@ -146,6 +155,7 @@ class GraphQLEndpoint:
             request.scope.get("aws.context"),
             max_examined=self._settings.request_max_examined,
             timeout=self._settings.request_timeout,
+            overrun=self._settings.dynamodb_overrun_s,
         )
 
     def _bounded(self, body: bytes) -> bytes:
@@ -317,6 +327,27 @@ def _body_and_status(result: ExecutionResult, media_type: str) -> tuple[dict[str
     # newer media type tells a request that never reached execution by its status.
     status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
     return body, status
+
+
+def _unavailable_for(result: ExecutionResult) -> int | None:
+    """The seconds to wait, where storage faults failed every field of the operation, so that
+    no data at all could be produced; None where anything was answered.
+
+    The GraphQL-over-HTTP specification wants 2xx whenever `data` is not null, and only
+    recommends 200 when it is null: such a response is sent with `data` null and 503, so that
+    HTTP-level clients, retry middleware and 5xx alarms see the outage for what it is.
+    """
+    if not isinstance(result.data, dict) or not result.data or not result.errors:
+        return None
+    failed: set[str] = set()
+    waits: list[int] = []
+    for error in result.errors:
+        extensions = error.extensions or {}
+        if extensions.get("code") != SERVICE_UNAVAILABLE or not error.path:
+            return None
+        failed.add(str(error.path[0]))
+        waits.append(extensions["retryAfter"])
+    return max(waits) if failed == set(result.data) else None
 
 
 def _json(

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql_api.budget import Budget
-from graphql_api.errors import DeadlineReached, ReadLimitReached
+from graphql_api.errors import DeadlineReached, ReadLimitReached, ServiceUnavailable
 from graphql_api.gql.document_cache import DocumentCache
-from graphql_api.gql.errors import DEADLINE_EXCEEDED, READ_LIMIT_EXCEEDED
+from graphql_api.gql.errors import DEADLINE_EXCEEDED, READ_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE
 from graphql_api.gql.refusal import HTTPError
 from graphql_api.repository.documents import DocumentStore, StoredDocument
-from graphql_api.request_log import note_unexpected
+from graphql_api.request_log import note_fault, note_unexpected
 
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
@@ -113,6 +113,9 @@ class PersistedQueries:
             await asyncio.to_thread(self._store.remember, sha256, query, expires_at=expires_at)
         except DeadlineReached:
             return
+        except ServiceUnavailable as exc:
+            note_fault(exc.reason, exc.operation)
+            return
         except Exception as exc:
             note_unexpected(exc, "persisted query")
             return
@@ -140,7 +143,12 @@ class PersistedQueries:
         now = self._clock()
         document = self._cache.get(sha256, now=now)
         if document is None:
-            document = await asyncio.to_thread(self._read, sha256, now)
+            try:
+                document = await asyncio.to_thread(self._read, sha256, now)
+            except ServiceUnavailable as exc:
+                note_fault(exc.reason, exc.operation)
+                retry_after = {"Retry-After": str(exc.retry_after)}
+                raise HTTPError(503, SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
             if document is not None:
                 self._cache.put(sha256, document)
         return document

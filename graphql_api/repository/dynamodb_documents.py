@@ -1,6 +1,7 @@
 """Persisted documents in the records table, one item each: `pk` = `apq#<sha256>`, `query` =
 the text, and either `expiresAt` (an automatically persisted query, gone after its TTL) or
 `trusted` = true with the operation's `name` and `type` (registered from a manifest, for good).
+Storage faults become `ServiceUnavailable`, as for todos.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from graphql_api.repository.documents import StoredDocument, TrustedDocument
+from graphql_api.repository.dynamodb import _faults
 from graphql_api.repository.table import EXPIRES_AT, RECORD_KEY, is_live
 
 if TYPE_CHECKING:
@@ -23,6 +25,7 @@ class DynamoDBDocumentStore:
         self._client = client
         self._table = table_name
 
+    @_faults("GetItem")
     def find(self, sha256: str, *, now: float) -> StoredDocument | None:
         # Eventually consistent: a document is never changed once written, only extended.
         item = self._client.get_item(TableName=self._table, Key=_key(sha256)).get("Item")
@@ -35,6 +38,7 @@ class DynamoDBDocumentStore:
             expires_at=int(expires["N"]) if expires else None,
         )
 
+    @_faults("PutItem")
     def remember(self, sha256: str, body: str, *, expires_at: int) -> None:
         item: dict[str, AttributeValueTypeDef] = {
             **_key(sha256),
@@ -50,6 +54,7 @@ class DynamoDBDocumentStore:
         except self._client.exceptions.ConditionalCheckFailedException:
             return  # trusted already: it stays so, for good
 
+    @_faults("PutItem")
     def trust(self, documents: Sequence[TrustedDocument]) -> None:
         for document in documents:
             item: dict[str, AttributeValueTypeDef] = {

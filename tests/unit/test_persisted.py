@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from graphql_api.budget import Budget
+from graphql_api.errors import ServiceUnavailable
 from graphql_api.gql.document_cache import DocumentCache
 from graphql_api.gql.persisted import (
     Document,
@@ -303,3 +304,17 @@ def test_a_failed_saving_is_logged_and_the_request_goes_on(
     assert record.exc_info is not None
     assert str(record.exc_info[1]) == "the store is down"
     assert refusal(queries, None, persisted_query()).code == "PERSISTED_QUERY_NOT_FOUND"
+
+
+class UnreachableStore(InMemoryDocumentStore):
+    def find(self, sha256: str, *, now: float) -> StoredDocument | None:
+        raise ServiceUnavailable("ReadTimeout", "GetItem", retry_after=2)
+
+
+def test_unreachable_store_is_service_unavailable_with_retry_after() -> None:
+    error = refusal(make(UnreachableStore()), None, persisted_query())
+    assert (error.status, error.code, error.headers) == (
+        503,
+        "SERVICE_UNAVAILABLE",
+        {"Retry-After": "2"},
+    )
