@@ -34,7 +34,7 @@ from graphql_api.gql.schema import Mutation, Query, schema
 from graphql_api.model import OPEN_ACCESS
 from graphql_api.service import TodoService
 from tests.e2e.lambda_events import LambdaContext, graphql_post
-from tests.fakes import InMemoryTodoRepository
+from tests.fakes import InMemoryDocumentStore, InMemoryTodoRepository
 
 LOOKUP = (
     "query Lookup($id: ID!) { todo(id: $id) { id userId content status version "
@@ -105,7 +105,8 @@ def main() -> None:
     )
 
     loop.close()
-    app: Any = Mangum(create_app(service, OpenAccess(), Settings()), lifespan="off")
+    documents = InMemoryDocumentStore()
+    app: Any = Mangum(create_app(service, OpenAccess(), Settings(), documents), lifespan="off")
     lookup = graphql_post("http_api_v2", LOOKUP, id=todo.id)
     create = graphql_post("http_api_v2", CREATE, input={"userId": "ann", "content": "x"})
     for name, event in (("todo(id:)", lookup), ("createTodo", create)):

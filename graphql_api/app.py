@@ -13,7 +13,9 @@ from starlette.routing import Route
 from graphql_api.auth import Authenticator
 from graphql_api.config import Settings
 from graphql_api.gql.http import GraphQLEndpoint
+from graphql_api.gql.persisted import PersistedQueries
 from graphql_api.gql.schema import create_schema
+from graphql_api.repository.documents import DocumentStore
 from graphql_api.request_log import RequestLog, note_code, note_unexpected
 from graphql_api.rest import LegacyRoutes
 from graphql_api.service import TodoService
@@ -21,9 +23,20 @@ from graphql_api.service import TodoService
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
-def create_app(service: TodoService, authenticator: Authenticator, settings: Settings) -> Starlette:
+def create_app(
+    service: TodoService,
+    authenticator: Authenticator,
+    settings: Settings,
+    documents: DocumentStore,
+) -> Starlette:
+    """`documents` keeps persisted queries and trusted documents (see gql/persisted.py)."""
     schema = create_schema(settings)
-    graphql = GraphQLEndpoint(service, authenticator, schema, settings)
+    persisted = PersistedQueries(
+        documents,
+        trusted_only=settings.trusted_documents,
+        ttl_s=settings.persisted_query_ttl_days * 86_400,
+    )
+    graphql = GraphQLEndpoint(service, authenticator, schema, settings, persisted)
     legacy = LegacyRoutes(
         service,
         authenticator,

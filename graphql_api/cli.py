@@ -52,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _create_table(settings, local_credentials=False)
     if args.command == "copy-legacy-table":
         return _copy_legacy_table(settings, args.source, args.resume, dry_run=args.dry_run)
+    if args.command == "register-operations":
+        return _register_operations(settings, Path(args.manifest))
     try:
         return _serve(settings, args)
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down: stop, without a traceback
@@ -112,6 +114,13 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="report what a copy would do; write nothing"
     )
     copy.add_argument("--dynamodb-endpoint", metavar="URL")
+    register = commands.add_parser(
+        "register-operations",
+        help="register a client build's operations as trusted (a persisted query manifest: "
+        "Apollo's, or GraphQL Codegen's persisted-documents.json)",
+    )
+    register.add_argument("manifest", metavar="MANIFEST", help="the manifest's path")
+    register.add_argument("--dynamodb-endpoint", metavar="URL")
     package = commands.add_parser(
         "package", help="build the Lambda artifact: the package and its runtime dependencies"
     )
@@ -260,6 +269,30 @@ def _problem_line(problem: Problem) -> str:
         shown = f"{shown[:80]}… ({len(shown.encode()):,} bytes)"
     named = f" id {shown!r}" if shown is not None else ""
     return f"Not copied: row {problem.row}{named}: {problem.reason}"
+
+
+def _register_operations(settings: Settings, manifest: Path) -> int:
+    from graphql_api.gql.manifest import ManifestError, read_manifest
+    from graphql_api.gql.schema import create_schema
+    from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
+
+    try:
+        documents = read_manifest(manifest.read_text(encoding="utf-8"), create_schema(settings))
+    except (OSError, UnicodeDecodeError, ManifestError) as exc:
+        logger.error("todo-api: %s: nothing registered:\n%s", manifest, exc)
+        return 2
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from graphql_api.errors import ServiceUnavailable
+
+    try:
+        DynamoDBDocumentStore(dynamodb_client(settings), settings.records_table).trust(documents)
+    except (BotoCoreError, ClientError, ServiceUnavailable) as exc:
+        logger.error("todo-api: could not register in table %r: %s", settings.records_table, exc)
+        return 1
+    names = ", ".join(sorted({d.name or d.sha256[:12] for d in documents}))
+    logger.info("Registered %d operations in %r: %s", len(documents), settings.records_table, names)
+    return 0
 
 
 def _package(output: Path) -> int:

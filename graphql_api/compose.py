@@ -15,6 +15,7 @@ from graphql_api.budget import current
 from graphql_api.config import Settings
 from graphql_api.errors import DeadlineReached
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
+from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
 from graphql_api.request_log import count_dynamodb_call
 from graphql_api.service import PageSizes, TodoService
 
@@ -104,7 +105,8 @@ def build_app(settings: Settings, client: DynamoDBClient) -> Starlette:
         settings.page_size_default, settings.page_size_max, settings.max_examined
     )
     service = TodoService(repository, page_sizes=page_sizes)
-    return create_app(service, authenticator(settings), settings)
+    documents = DynamoDBDocumentStore(client, settings.records_table)
+    return create_app(service, authenticator(settings), settings, documents)
 
 
 def authenticator(settings: Settings) -> Authenticator:

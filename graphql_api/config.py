@@ -32,6 +32,11 @@ class Settings:
     max_response_bytes: int = 5_000_000
     request_timeout: float = 10.0
     introspection: bool = True
+    max_batch: int = 10
+    trusted_documents: bool = False
+    persisted_query_ttl_days: int = 30
+    # Seconds a shared cache may keep an anonymous GET answer; 0 asks caches to store nothing.
+    get_max_age: int = 0
     auth: str = "none"
     jwt_secret: str | None = None
     jwt_issuer: str | None = None
@@ -78,6 +83,12 @@ class Settings:
             max_response_bytes=_int(env, "TODO_MAX_RESPONSE_BYTES", defaults.max_response_bytes),
             request_timeout=_float(env, "TODO_REQUEST_TIMEOUT", defaults.request_timeout),
             introspection=_bool(env, "TODO_INTROSPECTION", defaults.introspection),
+            max_batch=_int(env, "TODO_MAX_BATCH", defaults.max_batch),
+            trusted_documents=_bool(env, "TODO_TRUSTED_DOCUMENTS", defaults.trusted_documents),
+            persisted_query_ttl_days=_int(
+                env, "TODO_PERSISTED_QUERY_TTL_DAYS", defaults.persisted_query_ttl_days
+            ),
+            get_max_age=_int(env, "TODO_GET_MAX_AGE", defaults.get_max_age, minimum=0),
             **_auth(env, defaults),
             dynamodb_connect_timeout=_float(
                 env, "DYNAMODB_CONNECT_TIMEOUT", defaults.dynamodb_connect_timeout
@@ -92,7 +103,7 @@ class Settings:
         )
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None:
         return default
@@ -100,8 +111,8 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1, not {value}")
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
     return value
 
 

@@ -1,4 +1,5 @@
-"""An in-memory `TodoRepository`, held equal to the DynamoDB one by tests/integration."""
+"""In-memory `TodoRepository` and `DocumentStore`, held equal to the DynamoDB ones by
+tests/integration."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 
 from graphql_api.errors import TodoNotFound, VersionConflict
 from graphql_api.model import Page, Position, Todo, TodoQuery
+from graphql_api.repository.documents import StoredDocument, TrustedDocument
 
 
 class InMemoryTodoRepository:
@@ -94,3 +96,25 @@ class InMemoryTodoRepository:
 def _beyond(key: tuple[Decimal, str], after: tuple[Decimal, str], query: TodoQuery) -> bool:
     newest_first = query.user_id is not None and query.newest_first
     return key < after if newest_first else key > after
+
+
+class InMemoryDocumentStore:
+    def __init__(self) -> None:
+        self.documents: dict[str, StoredDocument] = {}
+
+    def find(self, sha256: str, *, now: float) -> StoredDocument | None:
+        document = self.documents.get(sha256)
+        if document is None or (document.expires_at is not None and document.expires_at < now):
+            return None
+        return document
+
+    def remember(self, sha256: str, body: str, *, expires_at: int) -> None:
+        stored = self.documents.get(sha256)
+        if stored is None or not stored.trusted:
+            self.documents[sha256] = StoredDocument(body, trusted=False, expires_at=expires_at)
+
+    def trust(self, documents: Sequence[TrustedDocument]) -> None:
+        for document in documents:
+            self.documents[document.sha256] = StoredDocument(
+                document.body, trusted=True, expires_at=None
+            )

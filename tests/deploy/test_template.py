@@ -21,7 +21,9 @@ from graphql_api.auth import OpenAccess
 from graphql_api.budget import DEADLINE_MARGIN_S
 from graphql_api.config import Settings
 from graphql_api.model import Todo, TodoQuery
+from graphql_api.repository.documents import TrustedDocument
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
+from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
 from graphql_api.repository.table import (
     USER_INDEX,
     records_table_definition,
@@ -30,7 +32,7 @@ from graphql_api.repository.table import (
 )
 from graphql_api.service import TodoService
 from tests.conftest import CallCounter
-from tests.fakes import InMemoryTodoRepository
+from tests.fakes import InMemoryDocumentStore, InMemoryTodoRepository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -73,7 +75,9 @@ def resources(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 def app_routes() -> set[str]:
-    app = create_app(TodoService(InMemoryTodoRepository()), OpenAccess(), Settings())
+    app = create_app(
+        TodoService(InMemoryTodoRepository()), OpenAccess(), Settings(), InMemoryDocumentStore()
+    )
     return {
         f"{method} {route.path}"
         for route in app.routes
@@ -356,13 +360,33 @@ def test_the_role_grants_exactly_the_dynamodb_calls_the_repository_makes(
     assert granted == {f"dynamodb:{operation}" for operation in calls.operations}
 
 
+def test_the_records_table_grants_the_calls_the_document_store_makes(
+    translated: dict[str, Any], dynamodb: DynamoDBClient, records_table: str
+) -> None:
+    calls = CallCounter(dynamodb.meta.events)
+    store = DynamoDBDocumentStore(dynamodb, records_table)
+    store.remember("a" * 64, "{ a }", expires_at=2_000_000_000)
+    store.find("a" * 64, now=0)
+    store.trust([TrustedDocument("b" * 64, "{ b }")])
+    (role,) = resources(translated, "AWS::IAM::Role")
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    (on_records,) = [s for s in statements if "RecordsTable" in str(s["Resource"])]
+    assert {f"dynamodb:{operation}" for operation in calls.operations} <= set(on_records["Action"])
+
+
 def test_logs_are_kept_for_a_set_time(template: dict[str, Any]) -> None:
     (group,) = resources(template, "AWS::Logs::LogGroup")
     assert group["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
 
 
-def test_outputs_name_the_api_graphql_graphiql_and_table(template: dict[str, Any]) -> None:
+def test_outputs_name_the_api_graphql_graphiql_and_tables(template: dict[str, Any]) -> None:
     outputs = template["Outputs"]
-    assert set(outputs) == {"ApiUrl", "GraphQLUrl", "GraphiQLUrl", "TableName"}
+    assert set(outputs) == {
+        "ApiUrl",
+        "GraphQLUrl",
+        "GraphiQLUrl",
+        "TableName",
+        "RecordsTableName",
+    }
     assert outputs["GraphQLUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/graphql")
     assert outputs["GraphiQLUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/graphiql")

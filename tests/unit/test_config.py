@@ -99,3 +99,34 @@ def test_the_security_settings_are_read() -> None:
 def test_unusable_security_settings_stop_start_up(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         Settings.from_env(env)
+
+
+def test_the_persisted_query_and_batch_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "TODO_MAX_BATCH": "3",
+            "TODO_TRUSTED_DOCUMENTS": "true",
+            "TODO_PERSISTED_QUERY_TTL_DAYS": "7",
+            "TODO_GET_MAX_AGE": "0",
+        }
+    )
+    assert settings == Settings(
+        max_batch=3, trusted_documents=True, persisted_query_ttl_days=7, get_max_age=0
+    )
+    assert Settings.from_env({"TODO_GET_MAX_AGE": "60"}).get_max_age == 60
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TODO_MAX_BATCH", "0", "TODO_MAX_BATCH must be at least 1, not 0"),
+        ("TODO_TRUSTED_DOCUMENTS", "yes", "TODO_TRUSTED_DOCUMENTS must be true or false"),
+        ("TODO_PERSISTED_QUERY_TTL_DAYS", "0", "TODO_PERSISTED_QUERY_TTL_DAYS must be at least 1"),
+        ("TODO_GET_MAX_AGE", "-1", "TODO_GET_MAX_AGE must be at least 0, not -1"),
+    ],
+)
+def test_unusable_persisted_query_and_batch_settings_are_refused(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({name: value})
