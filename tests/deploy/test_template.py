@@ -15,7 +15,7 @@ from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 from starlette.routing import Route
 
-from graphql_api import cli
+from graphql_api import packaging
 from graphql_api.app import create_app
 from graphql_api.auth import OpenAccess
 from graphql_api.config import Settings
@@ -183,9 +183,9 @@ def test_function_runs_the_handler_on_the_runtime_the_package_is_built_for(
 ) -> None:
     (function,) = resources(translated, "AWS::Lambda::Function")
     assert function["Handler"] == "graphql_api.handler.handler"
-    assert function["Runtime"] == f"python{cli.LAMBDA_PYTHON}"
+    assert function["Runtime"] == f"python{packaging.LAMBDA_PYTHON}"
     assert function["Architectures"] == ["arm64"]
-    assert cli.LAMBDA_PLATFORM.endswith("aarch64")
+    assert packaging.LAMBDA_PLATFORM.endswith("aarch64")
 
 
 def test_timeout_sits_between_dynamodbs_worst_case_and_api_gateways_limit(

@@ -1,0 +1,125 @@
+"""The unpacked artifact, run as Lambda runs it: the runtime's Python version, only the artifact
+on the path, every module from the bytecode it ships, real API Gateway events against DynamoDB
+(moto, served from the test environment)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from graphql_api.repository.table import create_table
+from tests.conftest import REGION
+from tests.e2e.lambda_events import event, graphql_post
+
+PROBE = Path(__file__).with_name("artifact_probe.py")
+CREATE = """mutation($input: CreateTodoInput!) {
+  createTodo(input: $input) { ... on Todo { id content version } }
+}"""
+# botocore data that ships though the run below reads none of it: the legacy retry mode's
+# table, and what a client reads when asked for a paginator or a waiter.
+UNREAD_BOTOCORE_DATA = {
+    "botocore/data/_retry.json",
+    "botocore/data/dynamodb/2012-08-10/paginators-1.json",
+    "botocore/data/dynamodb/2012-08-10/waiters-2.json",
+}
+
+
+def run_probe(
+    python: str, artifact: Path, events: list[dict[str, Any]], env: dict[str, str]
+) -> dict[str, Any]:
+    """-I: no environment variables, user site or script folder on the path; -S: not even the
+    interpreter's own site-packages; -B: nothing written, so bytecode can only be read."""
+    result = subprocess.run(
+        [python, "-I", "-S", "-B", str(PROBE), str(artifact)],
+        input=json.dumps(events),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    outcome: dict[str, Any] = json.loads(result.stdout)
+    return outcome
+
+
+def lambda_env(moto_endpoint: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """What Lambda's environment would hold, pointed at moto; no shared AWS config is read."""
+    table = f"todos-{uuid.uuid4().hex[:8]}"
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=moto_endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    create_table(client, table)
+    return {
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "TODO_TABLE_NAME": table,
+        "DYNAMODB_ENDPOINT_URL": moto_endpoint,
+        **extra,
+    }
+
+
+def snapshot(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def events() -> list[dict[str, Any]]:
+    return [
+        graphql_post("http_api_v2", CREATE, input={"userId": "ann", "content": "milk"}),
+        event("rest_api_v1", "GET", "/todo", query={"userId": "ann"}),
+    ]
+
+
+def test_handler_serves_graphql_and_rest_events_loading_every_module_from_bytecode(
+    runtime_python: str,
+    artifact: Path,
+    moto_endpoint: str,
+    events: list[dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    before = snapshot(artifact)
+    outcome = run_probe(runtime_python, artifact, events, lambda_env(moto_endpoint, tmp_path))
+
+    created, listed = outcome["responses"]
+    assert created["statusCode"] == 200, created
+    todo = json.loads(created["body"])["data"]["createTodo"]
+    assert (todo["content"], todo["version"]) == ("milk", 1)
+    assert listed["statusCode"] == 200, listed
+    assert [item["id"] for item in json.loads(listed["body"])["data"]] == [todo["id"]]
+
+    assert outcome["compiled"] == []
+    modules: dict[str, str] = outcome["modules"]
+    assert {"graphql_api.handler", "botocore.client", "strawberry", "mangum"} <= set(modules)
+    assert all(Path(pyc).is_file() for pyc in modules.values())
+    assert not {name.split(".")[0] for name in modules} & {"moto", "pytest", "tests"}
+    assert snapshot(artifact) == before
+
+
+def test_artifact_keeps_only_the_botocore_data_the_handler_reads(
+    runtime_python: str,
+    artifact: Path,
+    moto_endpoint: str,
+    events: list[dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    outcome = run_probe(runtime_python, artifact, events, lambda_env(moto_endpoint, tmp_path))
+    read = {path for path in outcome["opened"] if path.startswith("botocore/data/")}
+    shipped = {
+        path.relative_to(artifact).as_posix()
+        for path in (artifact / "botocore" / "data").rglob("*")
+        if path.is_file()
+    }
+    assert shipped == read | UNREAD_BOTOCORE_DATA
