@@ -15,12 +15,18 @@ import pytest
 
 from graphql_api.repository.table import create_table
 from tests.conftest import REGION
+from tests.deploy.conftest import HOST_PLATFORM, package
 from tests.e2e.lambda_events import event, graphql_post
 
 PROBE = Path(__file__).with_name("artifact_probe.py")
 CREATE = """mutation($input: CreateTodoInput!) {
   createTodo(input: $input) { ... on Todo { id content version } }
 }"""
+JWKS_SETTINGS = {
+    "TODO_AUTH": "jwt",
+    "TODO_JWT_ISSUER": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example",
+    "TODO_JWT_AUDIENCE": "example-app-client-id",
+}
 # botocore data that ships though the run below reads none of it: the legacy retry mode's
 # table, and what a client reads when asked for a paginator or a waiter.
 UNREAD_BOTOCORE_DATA = {
@@ -33,9 +39,18 @@ UNREAD_BOTOCORE_DATA = {
 def run_probe(
     python: str, artifact: Path, events: list[dict[str, Any]], env: dict[str, str]
 ) -> dict[str, Any]:
+    result = probe(python, artifact, events, env)
+    assert result.returncode == 0, result.stderr
+    outcome: dict[str, Any] = json.loads(result.stdout)
+    return outcome
+
+
+def probe(
+    python: str, artifact: Path, events: list[dict[str, Any]], env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     """-I: no environment variables, user site or script folder on the path; -S: not even the
     interpreter's own site-packages; -B: nothing written, so bytecode can only be read."""
-    result = subprocess.run(
+    return subprocess.run(
         [python, "-I", "-S", "-B", str(PROBE), str(artifact)],
         input=json.dumps(events),
         capture_output=True,
@@ -43,9 +58,6 @@ def run_probe(
         env=env,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
-    outcome: dict[str, Any] = json.loads(result.stdout)
-    return outcome
 
 
 def lambda_env(moto_endpoint: str, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -123,3 +135,28 @@ def test_artifact_keeps_only_the_botocore_data_the_handler_reads(
         if path.is_file()
     }
     assert shipped == read | UNREAD_BOTOCORE_DATA
+
+
+def test_without_jwks_a_function_set_to_verify_an_issuers_tokens_refuses_to_start(
+    runtime_python: str, artifact: Path, moto_endpoint: str, tmp_path: Path
+) -> None:
+    env = lambda_env(moto_endpoint, tmp_path, **JWKS_SETTINGS)
+    result = probe(runtime_python, artifact, [], env)
+    assert result.returncode != 0
+    assert "ConfigError: TODO_JWT_ISSUER: verifying an issuer's tokens needs the cryptography " in (
+        result.stderr
+    )
+    assert "todo-api package --jwks" in result.stderr
+
+
+def test_with_jwks_the_cryptography_library_ships_and_loads_from_bytecode(
+    runtime_python: str, moto_endpoint: str, tmp_path: Path
+) -> None:
+    output = tmp_path / "lambda"
+    package(output, "--jwks", "--platform", HOST_PLATFORM)
+    env = lambda_env(moto_endpoint, tmp_path, **JWKS_SETTINGS)
+    outcome = run_probe(runtime_python, output, [event("http_api_v2", "GET", "/todo")], env)
+    (response,) = outcome["responses"]
+    assert response["statusCode"] == 401
+    assert "cryptography.hazmat.primitives.asymmetric.rsa" in outcome["modules"]
+    assert outcome["compiled"] == []

@@ -65,13 +65,6 @@ def test_records_list_exactly_the_files_that_ship(artifact: Path) -> None:
     assert listed == shipped
 
 
-def test_jwks_option_keeps_the_cryptography_library(tmp_path: Path) -> None:
-    output = tmp_path / "lambda"
-    package(output, "--jwks")
-    assert (output / "cryptography" / "__pycache__").is_dir()
-    assert list(output.glob("cryptography-*.dist-info"))
-
-
 def test_without_an_interpreter_of_the_runtimes_version_nothing_is_built(tmp_path: Path) -> None:
     output = tmp_path / "lambda"
     result = subprocess.run(
