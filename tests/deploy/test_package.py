@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -75,4 +76,18 @@ def test_without_an_interpreter_of_the_runtimes_version_nothing_is_built(tmp_pat
     assert result.returncode == 2
     assert result.stderr.startswith(f"todo-api: no Python {LAMBDA_PYTHON} interpreter found")
     assert result.stderr.count("\n") == 1
+    assert not output.exists()
+
+
+def test_sam_builds_makefile_target_passes_the_interpreter_it_is_given(tmp_path: Path) -> None:
+    output = tmp_path / "lambda"
+    result = subprocess.run(
+        ["make", "--silent", "build-TodoFunction", f"ARTIFACTS_DIR={output}"],
+        cwd=Path(__file__).parents[2],
+        env={**os.environ, "LAMBDA_PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert f"todo-api: no Python {LAMBDA_PYTHON} interpreter found" in result.stderr
     assert not output.exists()
