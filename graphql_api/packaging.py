@@ -31,7 +31,8 @@ LAMBDA_PLATFORM = "manylinux2014_aarch64"
 BOTOCORE_SERVICES = frozenset({"dynamodb"})
 
 # Paths (globs from the artifact's root) that nothing on Lambda imports or reads: other
-# frameworks' Strawberry integrations (their frameworks are not in the artifact), code
+# frameworks' Strawberry integrations (their frameworks are not in the artifact) and its HTTP
+# views (the app serves GraphQL over HTTP itself), code
 # generators and their command line, tests, typing stubs, boto3's resource layer for DynamoDB
 # and its customisations of other services (the handler uses a DynamoDB client), API examples
 # for documentation, dateutil's own time zone database (botocore asks dateutil only for UTC and
@@ -68,10 +69,12 @@ DROPPED = (
             "ext/mypy_plugin.py",
             "__main__.py",
             "test",
-            "asgi/test",
+            "asgi",
+            "http/base.py",
+            "http/async_base_view.py",
+            "http/sync_base_view.py",
         )
     ),
-    "cross_web/testing",
     "*.dist-info/direct_url.json",
     "*.dist-info/INSTALLER",
     "*.dist-info/REQUESTED",
@@ -83,9 +86,10 @@ DROPPED = (
 # template's function leaves that to API Gateway's JWT authorizer.
 OPTIONAL_DISTRIBUTIONS = {"jwks": ("cryptography", "cffi", "pycparser")}
 
-# Installed as a dependency, imported by nothing that ships: `packaging` serves only Strawberry's
-# Datadog tracing extension, whose ddtrace is not in the artifact.
-UNUSED_DISTRIBUTIONS = ("packaging",)
+# Installed as dependencies, imported by nothing that ships: `packaging` serves only Strawberry's
+# Datadog tracing extension, whose ddtrace is not in the artifact; `cross-web` only Strawberry's
+# HTTP views, which the app does not use (gql/ serves GraphQL over HTTP itself).
+UNUSED_DISTRIBUTIONS = ("packaging", "cross_web")
 
 
 class PackagingError(Exception):
