@@ -16,7 +16,7 @@ from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import ConfigError, Settings
 from graphql_api.packaging import LAMBDA_PLATFORM, LAMBDA_PYTHON
 from graphql_api.repository.legacy_copy import CopyReport, copy_legacy_table
-from graphql_api.repository.table import create_table
+from graphql_api.repository.table import create_records_table, create_table
 from graphql_api.request_log import configure_logging
 
 logger = logging.getLogger("graphql_api.cli")
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--create-table",
         action="store_true",
-        help="with --dynamodb-endpoint: create the table if it does not exist",
+        help="with --dynamodb-endpoint: create the tables if they do not exist",
     )
     serve.add_argument(
         "--auth",
@@ -89,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--expires", metavar="SECONDS", type=_positive, default=3_600, help="default: 3600"
     )
-    table = commands.add_parser("create-table", help="create the table where settings point")
+    table = commands.add_parser(
+        "create-table", help="create the todo and records tables where settings point"
+    )
     table.add_argument("--dynamodb-endpoint", metavar="URL")
     copy = commands.add_parser(
         "copy-legacy-table",
@@ -214,8 +216,12 @@ def _embedded_dynamodb() -> Iterator[str]:
 
 def _create_table(settings: Settings, *, local_credentials: bool) -> int:
     client = dynamodb_client(settings, local_credentials=local_credentials)
-    created = create_table(client, settings.table_name)
-    logger.info("Table %r %s", settings.table_name, "created" if created else "already exists")
+    for name, create in (
+        (settings.table_name, create_table),
+        (settings.records_table, create_records_table),
+    ):
+        created = create(client, name)
+        logger.info("Table %r %s", name, "created" if created else "already exists")
     return 0
 
 

@@ -14,6 +14,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     table_name: str = "todos"
+    records_table: str = "todo-records"
     region: str = "us-east-1"
     dynamodb_endpoint: str | None = None
     cors_origins: tuple[str, ...] = ("*",)
@@ -46,6 +47,7 @@ class Settings:
         origins = env.get("TODO_CORS_ORIGINS")
         return cls(
             table_name=env.get("TODO_TABLE_NAME", defaults.table_name),
+            records_table=env.get("TODO_RECORDS_TABLE", defaults.records_table),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
             dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT_URL") or None,
             cors_origins=(

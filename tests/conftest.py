@@ -11,12 +11,13 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 from moto import mock_aws
 
-from graphql_api.repository.table import create_table
+from graphql_api.repository.table import create_records_table, create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 TABLE = "todos-test"
+RECORDS = "todo-records-test"
 REGION = "eu-west-1"
 _HYPOTHESIS_HOME = pytest.StashKey[str]()
 
@@ -44,6 +45,7 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("TODO_TABLE_NAME", TABLE)
+    monkeypatch.setenv("TODO_RECORDS_TABLE", RECORDS)
 
 
 @pytest.fixture(autouse=True)
@@ -90,8 +92,9 @@ def create_legacy_table(client: DynamoDBClient, name: str) -> None:
 
 @pytest.fixture
 def dynamodb() -> Iterator[DynamoDBClient]:
-    """A DynamoDB client on moto, with the todo table created from the shared definition."""
+    """A DynamoDB client on moto, with the tables created from the shared definitions."""
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
         create_table(client, TABLE)
+        create_records_table(client, RECORDS)
         yield client

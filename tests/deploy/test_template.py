@@ -21,7 +21,12 @@ from graphql_api.auth import OpenAccess
 from graphql_api.config import Settings
 from graphql_api.model import Todo, TodoQuery
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from graphql_api.repository.table import USER_INDEX, table_definition
+from graphql_api.repository.table import (
+    USER_INDEX,
+    records_table_definition,
+    records_ttl,
+    table_definition,
+)
 from graphql_api.service import TodoService
 from tests.conftest import TABLE, CallCounter
 from tests.fakes import InMemoryTodoRepository
@@ -174,6 +179,37 @@ def test_table_keys_and_index_equal_the_codes_definition(template: dict[str, Any
     expected = table_definition("unused")
     for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode"):
         assert declared[key] == expected[key], key
+
+
+def test_records_table_equals_the_codes_definition_with_ttl_on_expires_at(
+    template: dict[str, Any],
+) -> None:
+    declared = template["Resources"]["RecordsTable"]["Properties"]
+    expected = records_table_definition("unused")
+    for key in ("AttributeDefinitions", "KeySchema", "BillingMode"):
+        assert declared[key] == expected[key], key
+    assert "GlobalSecondaryIndexes" not in declared
+    assert declared["TimeToLiveSpecification"] == records_ttl()
+
+
+def test_the_function_is_told_both_tables(translated: dict[str, Any]) -> None:
+    (function,) = resources(translated, "AWS::Lambda::Function")
+    variables = function["Environment"]["Variables"]
+    assert variables["TODO_TABLE_NAME"] == {"Ref": "TodoTable"}
+    assert variables["TODO_RECORDS_TABLE"] == {"Ref": "RecordsTable"}
+
+
+def test_the_records_table_grants_only_single_item_calls(translated: dict[str, Any]) -> None:
+    (role,) = resources(translated, "AWS::IAM::Role")
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    on_records = [s for s in statements if "RecordsTable" in str(s["Resource"])]
+    assert [s["Resource"] for s in on_records] == [{"Fn::GetAtt": ["RecordsTable", "Arn"]}]
+    assert set(on_records[0]["Action"]) <= {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+    }
 
 
 def test_table_keeps_its_data(template: dict[str, Any]) -> None:

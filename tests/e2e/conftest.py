@@ -20,8 +20,8 @@ from starlette.applications import Starlette
 
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
-from graphql_api.repository.table import create_table
-from tests.conftest import REGION, TABLE, CallCounter
+from graphql_api.repository.table import create_records_table, create_table
+from tests.conftest import RECORDS, REGION, TABLE, CallCounter
 from tests.e2e.lambda_events import Handler
 
 
@@ -61,11 +61,17 @@ class StartServer(Protocol):
 
 @contextmanager
 def started(moto_endpoint: str, **overrides: Any) -> Iterator[str]:
-    """The app on a fresh table of the moto server, with settings overridden; its base URL."""
-    table = f"todos-{uuid.uuid4().hex[:8]}"
-    settings = Settings(table_name=table, dynamodb_endpoint=moto_endpoint, **overrides)
+    """The app on fresh tables of the moto server, with settings overridden; its base URL."""
+    unique = uuid.uuid4().hex[:8]
+    settings = Settings(
+        table_name=f"todos-{unique}",
+        records_table=f"records-{unique}",
+        dynamodb_endpoint=moto_endpoint,
+        **overrides,
+    )
     client = dynamodb_client(settings, local_credentials=True)
     create_table(client, settings.table_name)
+    create_records_table(client, settings.records_table)
     with serving(build_app(settings, client)) as url:
         yield url
 
@@ -118,7 +124,9 @@ def fresh_handler() -> Handler:
 
 @pytest.fixture
 def handler(calls: CallCounter, close_mangums_loop: None) -> Handler:
-    """The Lambda handler over moto, its table made from the shared definition."""
-    create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
+    """The Lambda handler over moto, its tables made from the shared definitions."""
+    client = boto3.client("dynamodb", region_name=REGION)
+    create_table(client, TABLE)
+    create_records_table(client, RECORDS)
     calls.reset()
     return fresh_handler()

@@ -18,7 +18,7 @@ import boto3
 import httpx
 
 from graphql_api.gql.schema import schema
-from tests.conftest import TABLE, create_legacy_table
+from tests.conftest import RECORDS, TABLE, create_legacy_table
 
 TODO_API = str(Path(sys.executable).parent / "todo-api")
 CREATE = 'mutation { createTodo(input: {userId: "ann", content: "milk"}) { ... on Todo { id } } }'
@@ -85,17 +85,24 @@ def test_serve_starts_an_embedded_dynamodb_and_stops_on_ctrl_c() -> None:
     output = "".join(lines)
     assert "Embedded DynamoDB" in output
     assert f"Table {TABLE!r} created" in output
+    assert f"Table {RECORDS!r} created" in output
 
 
 def test_serve_uses_a_given_endpoint_and_creates_the_table_when_asked(moto_endpoint: str) -> None:
-    table = f"cli-{uuid.uuid4().hex[:8]}"
-    env = {"TODO_TABLE_NAME": table, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    table, records = f"cli-{uuid.uuid4().hex[:8]}", f"cli-records-{uuid.uuid4().hex[:8]}"
+    env = {
+        "TODO_TABLE_NAME": table,
+        "TODO_RECORDS_TABLE": records,
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+    }
     args = ("--port", str(free_port()), "--dynamodb-endpoint", moto_endpoint, "--create-table")
     with running(*args, env=env) as (url, lines):
         created = httpx.post(url, json={"query": CREATE}).json()
         assert created["data"]["createTodo"]["id"]
     output = "".join(lines)
     assert f"Table {table!r} created" in output
+    assert f"Table {records!r} created" in output
     assert "Embedded" not in output
 
 

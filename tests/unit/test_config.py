@@ -13,6 +13,7 @@ def test_every_variable_is_read() -> None:
     settings = Settings.from_env(
         {
             "TODO_TABLE_NAME": "t",
+            "TODO_RECORDS_TABLE": "r",
             "AWS_REGION": "eu-central-1",
             "DYNAMODB_ENDPOINT_URL": "http://localhost:8000",
             "TODO_CORS_ORIGINS": "https://a.example, https://b.example",
@@ -27,6 +28,7 @@ def test_every_variable_is_read() -> None:
     )
     assert settings == Settings(
         table_name="t",
+        records_table="r",
         region="eu-central-1",
         dynamodb_endpoint="http://localhost:8000",
         cors_origins=("https://a.example", "https://b.example"),
