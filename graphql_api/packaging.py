@@ -134,7 +134,8 @@ def find_interpreter(version: str, given: str | None = None) -> str:
         if given
         else [
             shutil.which(f"python{version}"),
-            *sorted(glob.glob(f"{pyenv}/versions/{version}.*/bin/python{version}"), reverse=True),
+            # Any patch release will do: bytecode's format changes only between minor versions.
+            *sorted(glob.glob(f"{pyenv}/versions/{version}.*/bin/python{version}")),
         ]
     )
     for candidate in filter(None, candidates):
@@ -155,13 +156,14 @@ def _version_of(interpreter: str) -> str | None:
             text=True,
             timeout=30,
         )
-    except OSError:
+    except (OSError, subprocess.TimeoutExpired):
         return None
     return result.stdout.strip() if result.returncode == 0 else None
 
 
 def _install(source: Path, output: Path, platform: str) -> None:
-    subprocess.run(
+    _run(
+        "pip install",
         [
             sys.executable,
             "-m",
@@ -181,8 +183,14 @@ def _install(source: Path, output: Path, platform: str) -> None:
             "--only-binary=:all:",
             str(source),
         ],
-        check=True,
     )
+
+
+def _run(what: str, command: list[str]) -> None:
+    """Run a build step whose own output says what went wrong, if anything did."""
+    exit_code = subprocess.run(command, check=False).returncode
+    if exit_code:
+        raise PackagingError(f"{what} failed (exit code {exit_code}); see above")
 
 
 def trim(root: Path, *, keep_optional: Iterable[str] = ()) -> None:
@@ -258,7 +266,8 @@ def _pyc_of(source: str) -> str:
 def compile_bytecode(interpreter: str, root: Path) -> None:
     """Unchecked-hash pycs: valid whatever the files' timestamps become in the zip, on upload
     and on Lambda's disk; a source never changes after the build, so nothing needs checking."""
-    subprocess.run(
+    _run(
+        "compileall",
         [
             interpreter,
             "-I",
@@ -271,7 +280,6 @@ def compile_bytecode(interpreter: str, root: Path) -> None:
             "unchecked-hash",
             str(root),
         ],
-        check=True,
     )
     missing = [s for s in _sources(root) if not (root / _pyc_of(s)).is_file()]
     if missing:

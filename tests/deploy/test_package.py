@@ -91,3 +91,14 @@ def test_sam_builds_makefile_target_passes_the_interpreter_it_is_given(tmp_path:
     assert result.returncode != 0
     assert f"todo-api: no Python {LAMBDA_PYTHON} interpreter found" in result.stderr
     assert not output.exists()
+
+
+def test_a_failing_install_ends_in_one_line_of_ours_not_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [TODO_API, "package", "--output", str(tmp_path / "lambda"), "--platform", "no_such_os"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.endswith("todo-api: pip install failed (exit code 1); see above\n")
+    assert "Traceback" not in result.stderr
