@@ -30,6 +30,7 @@ def create_app(service: TodoService, authenticator: Authenticator, settings: Set
         max_body_bytes=settings.max_body_bytes,
         list_max_bytes=settings.max_response_bytes,
         request_timeout=settings.request_timeout,
+        overrun=settings.dynamodb_overrun_s,
     )
     # CORS middleware on /graphql only: the legacy routes answer their own preflights with the
     # exact headers the legacy API sent.

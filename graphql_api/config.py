@@ -6,6 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# botocore's legacy retry mode waits this long before DynamoDB's second attempt, doubling the
+# wait before each one after (its `_retry.json`; no jitter).
+DYNAMODB_FIRST_BACKOFF_S = 0.05
+
 
 class ConfigError(ValueError):
     """An environment variable holds a value we cannot use."""
@@ -39,6 +43,14 @@ class Settings:
     dynamodb_read_timeout: float = 2.0
     dynamodb_max_attempts: int = 3
     log_level: str = "INFO"
+
+    @property
+    def dynamodb_overrun_s(self) -> float:
+        """How long a request can run past its deadline: no attempt of a DynamoDB call starts
+        after it, but one that started just before can take a connection and a read timeout,
+        and botocore then sleeps through its remaining back-offs."""
+        backoffs = DYNAMODB_FIRST_BACKOFF_S * (2.0 ** (self.dynamodb_max_attempts - 1) - 1)
+        return self.dynamodb_connect_timeout + self.dynamodb_read_timeout + backoffs
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -35,6 +35,7 @@ class RequestRecord:
     codes: list[str] = field(default_factory=list)
     dynamodb_calls: int = 0
     error: BaseException | None = None
+    faults: list[dict[str, str]] = field(default_factory=list)
 
 
 _current: ContextVar[RequestRecord | None] = ContextVar("request_record", default=None)
@@ -57,6 +58,17 @@ def note_unexpected(error: BaseException, where: str) -> None:
         logging.getLogger("graphql_api").error("unexpected error in %s", where, exc_info=error)
     elif record.error is None:
         record.error = error
+
+
+def note_fault(reason: str, operation: str) -> None:
+    """Storage gave up on a call (throttled, failing, out of reach): the request's line becomes
+    a WARNING naming it, with no traceback, since nothing of ours broke; outside a request,
+    the warning is logged now."""
+    fault = {"reason": reason, "operation": operation}
+    if record := _current.get():
+        record.faults.append(fault)
+    else:
+        logging.getLogger("graphql_api").warning("storage unavailable", extra=fault)
 
 
 def count_dynamodb_call(**_: Any) -> None:
@@ -113,6 +125,8 @@ def _write(record: RequestRecord, duration_ms: float) -> None:
     }
     if record.error is not None:
         logger.error("request", extra=fields, exc_info=record.error)
+    elif record.faults:
+        logger.warning("request", extra={**fields, "faults": record.faults})
     else:
         logger.info("request", extra=fields)
 

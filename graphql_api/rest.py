@@ -28,12 +28,13 @@ from graphql_api.errors import (
     Forbidden,
     InvalidQuery,
     InvalidTodo,
+    ServiceUnavailable,
     TodoNotFound,
     Unauthenticated,
     VersionConflict,
 )
 from graphql_api.model import Caller, Position, Todo, encode_cursor
-from graphql_api.request_log import note_code, note_unexpected
+from graphql_api.request_log import note_code, note_fault, note_unexpected
 from graphql_api.service import Sweep, TodoService
 
 SAVE_FAILED = "Could not save to dynamoDB"
@@ -114,6 +115,10 @@ def _refusal(exc: Exception) -> _Refused:
         case BudgetExhausted():
             note_code("DEADLINE_EXCEEDED")
             return _Refused(503, str(exc), {"Retry-After": "1"})
+        case ServiceUnavailable():
+            note_code("SERVICE_UNAVAILABLE")
+            note_fault(exc.reason, exc.operation)
+            return _Refused(503, str(exc), {"Retry-After": str(exc.retry_after)})
     note_unexpected(exc, "a legacy route")
     return _Refused(500, "Internal server error.")
 
@@ -134,12 +139,14 @@ class LegacyRoutes:
         max_body_bytes: int,
         list_max_bytes: int,
         request_timeout: float,
+        overrun: float = 0.0,
     ) -> None:
         self._service = service
         self._authenticator = authenticator
         self._max_body_bytes = max_body_bytes
         self._list_max_bytes = list_max_bytes
         self._request_timeout = request_timeout
+        self._overrun = overrun
 
     def routes(self) -> list[Route]:
         collection = {
@@ -239,7 +246,12 @@ class LegacyRoutes:
     def _budget(self, request: Request, *, max_examined: int = 1) -> Budget:
         """A single-item route reads one item; the list's bound is bytes and time."""
         context = request.scope.get("aws.context")
-        return for_request(context, max_examined=max_examined, timeout=self._request_timeout)
+        return for_request(
+            context,
+            max_examined=max_examined,
+            timeout=self._request_timeout,
+            overrun=self._overrun,
+        )
 
     async def _json_object(self, request: Request) -> dict[str, Any]:
         raw = await read_body(request, self._max_body_bytes)

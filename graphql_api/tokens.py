@@ -15,7 +15,7 @@ import jwt
 
 from graphql_api.auth import Claims, TokenVerifier
 from graphql_api.config import ConfigError
-from graphql_api.errors import Unauthenticated
+from graphql_api.errors import ServiceUnavailable, Unauthenticated
 
 HS256 = "HS256"
 # Asymmetric algorithms only: a JWKS-verified token naming HS256 would have us treat a public
@@ -24,6 +24,7 @@ _JWKS_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256
 _LEEWAY_S = 30  # clock skew between the issuer and Lambda
 _JWKS_TIMEOUT_S = 2
 _JWKS_CACHE_S = 3_600
+_JWKS_RETRY_AFTER_S = 2
 
 
 def hs256_verifier(
@@ -51,8 +52,10 @@ def jwks_verifier(jwks_url: str, *, issuer: str, audience: str) -> TokenVerifier
         try:
             key = keys.get_signing_key_from_jwt(token)
         except jwt.PyJWKClientConnectionError as exc:
-            raise Unauthenticated(
-                "The token's issuer could not be reached to verify it.", token_given=True
+            # Nothing is wrong with the token as far as we know: the caller should retry, not
+            # sign in again.
+            raise ServiceUnavailable(
+                "JwksUnreachable", "GetSigningKey", retry_after=_JWKS_RETRY_AFTER_S
             ) from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"The token is not valid: {exc}.", token_given=True) from exc

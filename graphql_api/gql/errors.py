@@ -15,9 +15,10 @@ from graphql_api.errors import (
     Forbidden,
     InvalidQuery,
     ReadLimitReached,
+    ServiceUnavailable,
     TodoError,
 )
-from graphql_api.request_log import note_code, note_unexpected
+from graphql_api.request_log import note_code, note_fault, note_unexpected
 
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -27,6 +28,7 @@ FORBIDDEN = "FORBIDDEN"
 READ_LIMIT_EXCEEDED = "READ_LIMIT_EXCEEDED"
 DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
 COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 def field_error(error: TodoError) -> GraphQLError:
@@ -41,6 +43,13 @@ def field_error(error: TodoError) -> GraphQLError:
             extensions = {"code": READ_LIMIT_EXCEEDED, "limit": error.limit}
         case DeadlineReached():
             extensions = {"code": DEADLINE_EXCEEDED}
+        case ServiceUnavailable():
+            note_fault(error.reason, error.operation)
+            extensions = {
+                "code": SERVICE_UNAVAILABLE,
+                "reason": error.reason,
+                "retryAfter": error.retry_after,
+            }
         case _:
             raise error
     return GraphQLError(str(error), extensions=extensions)

@@ -23,11 +23,12 @@ from graphql_api.auth import Authenticator
 from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
 from graphql_api.budget import for_request
 from graphql_api.config import Settings
-from graphql_api.errors import Unauthenticated
+from graphql_api.errors import ServiceUnavailable, Unauthenticated
 from graphql_api.gql.context import Context
+from graphql_api.gql.errors import SERVICE_UNAVAILABLE
 from graphql_api.gql.graphiql import graphiql_html
 from graphql_api.model import Caller
-from graphql_api.request_log import note_code
+from graphql_api.request_log import note_code, note_fault
 from graphql_api.service import TodoService
 
 RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
@@ -83,6 +84,11 @@ class GraphQLEndpoint:
             body = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
             return _json(dump_json(body), exc.status, media_type, exc.headers)
         body, status = _body_and_status(result, media_type)
+        retry_after = _unavailable_for(result) if media_type == GRAPHQL_RESPONSE else None
+        if retry_after is not None:
+            unavailable = {**body, "data": None}
+            headers = {"Retry-After": str(retry_after)}
+            return _json(dump_json(unavailable), 503, media_type, headers)
         return _json(self._bounded(dump_json(body)), status, media_type)
 
     def _caller(self, request: Request) -> Caller:
@@ -94,12 +100,17 @@ class GraphQLEndpoint:
             raise HTTPError(
                 401, "UNAUTHENTICATED", str(exc), {"WWW-Authenticate": exc.challenge}
             ) from exc
+        except ServiceUnavailable as exc:  # the token's issuer could not be reached
+            note_fault(exc.reason, exc.operation)
+            retry_after = {"Retry-After": str(exc.retry_after)}
+            raise HTTPError(503, SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
 
     def _context(self, request: Request, caller: Caller) -> Context:
         budget = for_request(
             request.scope.get("aws.context"),
             max_examined=self._settings.request_max_examined,
             timeout=self._settings.request_timeout,
+            overrun=self._settings.dynamodb_overrun_s,
         )
         return Context(self._service, caller, budget)
 
@@ -243,6 +254,27 @@ def _body_and_status(result: ExecutionResult, media_type: str) -> tuple[dict[str
     # newer media type tells a request that never reached execution by its status.
     status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
     return body, status
+
+
+def _unavailable_for(result: ExecutionResult) -> int | None:
+    """The seconds to wait, where storage faults failed every field of the operation, so that
+    no data at all could be produced; None where anything was answered.
+
+    The GraphQL-over-HTTP specification wants 2xx whenever `data` is not null, and only
+    recommends 200 when it is null: such a response is sent with `data` null and 503, so that
+    HTTP-level clients, retry middleware and 5xx alarms see the outage for what it is.
+    """
+    if not isinstance(result.data, dict) or not result.data or not result.errors:
+        return None
+    failed: set[str] = set()
+    waits: list[int] = []
+    for error in result.errors:
+        extensions = error.extensions or {}
+        if extensions.get("code") != SERVICE_UNAVAILABLE or not error.path:
+            return None
+        failed.add(str(error.path[0]))
+        waits.append(extensions["retryAfter"])
+    return max(waits) if failed == set(result.data) else None
 
 
 def _json(

@@ -3,16 +3,30 @@
 Items keep the legacy attribute names and types (`userId`, epoch-millisecond `dateCreated` and
 `dateUpdated` numbers, optional `content`, free-text `status`) plus a `version` number; an item
 the legacy API wrote has no `version` and reads as version 1.
+
+Storage faults that outlast botocore's retries (throttling, DynamoDB's 5xx, timeouts, failed
+connections) become `ServiceUnavailable` here, in `_faults`, and nowhere else.
 """
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from graphql_api.errors import TodoNotFound, VersionConflict
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+from graphql_api.errors import ServiceUnavailable, TodoNotFound, VersionConflict
 from graphql_api.model import Page, Position, Todo, TodoQuery
 from graphql_api.repository.table import USER_INDEX
 
@@ -28,6 +42,65 @@ _BATCH_GET_ATTEMPTS = 5
 # round trip per handful of items when matches are sparse.
 _FILTERED_READ = 100
 _ATTRIBUTES = {"content": "content", "status": "status"}
+# Error codes DynamoDB answers when a table, a partition or the account is over its capacity.
+_THROTTLED = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "Throttling",
+    }
+)
+# Seconds a client is asked to wait: throttling is per second of capacity; an outage or a
+# network fault usually takes longer to clear.
+RETRY_AFTER_THROTTLED_S = 1
+RETRY_AFTER_FAULT_S = 2
+# The transport's failures, by what a client or an operator is told.
+_TRANSPORT = {
+    EndpointConnectionError: "ConnectionFailed",  # refused, unreachable, or no such host
+    ConnectTimeoutError: "ConnectTimeout",
+    ReadTimeoutError: "ReadTimeout",
+    ConnectionClosedError: "ConnectionClosed",
+}
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _faults(operation: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Name the storage faults a method's DynamoDB calls meet once botocore has retried them;
+    any other error passes through unchanged (a bug of ours or a refusal the method maps)."""
+
+    def decorate(method: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(method)
+        def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return method(*args, **kwargs)
+            except ClientError as exc:
+                unavailable = _unavailable(exc)
+                if unavailable is None:
+                    raise
+                raise unavailable from exc
+            except (BotocoreConnectionError, HTTPClientError) as exc:
+                reason = _TRANSPORT.get(type(exc), "ConnectionFailed")
+                raise ServiceUnavailable(
+                    reason, operation, retry_after=RETRY_AFTER_FAULT_S
+                ) from exc
+
+        return run
+
+    return decorate
+
+
+def _unavailable(exc: ClientError) -> ServiceUnavailable | None:
+    code = exc.response.get("Error", {}).get("Code", "")
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if code in _THROTTLED:
+        return ServiceUnavailable(code, exc.operation_name, retry_after=RETRY_AFTER_THROTTLED_S)
+    if status >= 500:
+        reason = code or f"HTTP{status}"
+        return ServiceUnavailable(reason, exc.operation_name, retry_after=RETRY_AFTER_FAULT_S)
+    return None
 
 
 class DynamoDBTodoRepository:
@@ -41,6 +114,7 @@ class DynamoDBTodoRepository:
         self._client = client
         self._table = table_name
 
+    @_faults("GetItem")
     def get(self, todo_id: str) -> Todo | None:
         response = self._client.get_item(
             TableName=self._table, Key=_key(todo_id), ConsistentRead=True
@@ -48,6 +122,7 @@ class DynamoDBTodoRepository:
         item = response.get("Item")
         return _to_todo(item) if item else None
 
+    @_faults("BatchGetItem")
     def get_many(self, todo_ids: Sequence[str]) -> dict[str, Todo]:
         found: dict[str, Todo] = {}
         unique = list(dict.fromkeys(todo_ids))
@@ -58,6 +133,7 @@ class DynamoDBTodoRepository:
                 found[todo.id] = todo
         return found
 
+    @_faults("Query/Scan")
     def list_todos(self, query: TodoQuery) -> Page:
         request = self._list_request(query)
         read = self._client.query if query.user_id is not None else self._client.scan
@@ -81,14 +157,22 @@ class DynamoDBTodoRepository:
                 return Page(tuple(matches), True, _position(last), query.listing, examined)
             start = last
 
+    @_faults("PutItem")
     def create(self, todo: Todo) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=_to_item(todo),
-            ConditionExpression="attribute_not_exists(#id)",
-            ExpressionAttributeNames={"#id": "id"},
-        )
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(todo),
+                ConditionExpression="attribute_not_exists(#id)",
+                ExpressionAttributeNames={"#id": "id"},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            # botocore retried a put that DynamoDB had applied, its answer lost on the way:
+            # the item there is this one, not another todo's with the same id.
+            if self.get(todo.id) != todo:
+                raise
 
+    @_faults("UpdateItem")
     def update(
         self,
         todo_id: str,
@@ -118,9 +202,10 @@ class DynamoDBTodoRepository:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self._client.exceptions.ConditionalCheckFailedException as exc:
-            raise _refusal(todo_id, expected_version, owner, exc.response) from exc
+            raise self._refusal(todo_id, expected_version, owner, exc.response) from exc
         return _to_todo(response["Attributes"])
 
+    @_faults("DeleteItem")
     def delete(self, todo_id: str, *, expected_version: int | None, owner: str | None) -> Todo:
         names = {"#id": "id"}
         values: dict[str, AttributeValueTypeDef] = {}
@@ -137,7 +222,7 @@ class DynamoDBTodoRepository:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self._client.exceptions.ConditionalCheckFailedException as exc:
-            raise _refusal(todo_id, expected_version, owner, exc.response) from exc
+            raise self._refusal(todo_id, expected_version, owner, exc.response) from exc
         return _to_todo(response["Attributes"])
 
     def _batch_get(self, keys: list[dict[str, AttributeValueTypeDef]]) -> Iterator[Item]:
@@ -150,7 +235,28 @@ class DynamoDBTodoRepository:
             request = response.get("UnprocessedKeys")
             if not request:
                 return
-        raise RuntimeError(f"BatchGetItem left keys unprocessed after {_BATCH_GET_ATTEMPTS} tries")
+        # DynamoDB leaves keys unprocessed when the table is over its capacity: throttling.
+        raise ServiceUnavailable(
+            "UnprocessedKeys", "BatchGetItem", retry_after=RETRY_AFTER_THROTTLED_S
+        )
+
+    def _refusal(
+        self,
+        todo_id: str,
+        expected_version: int | None,
+        owner: str | None,
+        response: Mapping[str, Any],
+    ) -> TodoNotFound | VersionConflict:
+        """Why a conditional write was refused. DynamoDB returns the item it found
+        (`ReturnValuesOnConditionCheckFailure`), but other engines (dynalite) never do: where
+        the item is missing from the answer, a consistent read tells conflict from absence."""
+        if expected_version is None:
+            return TodoNotFound(todo_id)
+        item = response.get("Item")
+        todo = _to_todo(item) if item else self.get(todo_id)
+        if todo is None or (owner is not None and todo.user_id != owner):
+            return TodoNotFound(todo_id)  # another's todo does not exist for this caller
+        return VersionConflict(todo_id, expected_version, todo.version)
 
     def _list_request(self, query: TodoQuery) -> dict[str, Any]:
         request: dict[str, Any] = {"TableName": self._table}
@@ -190,18 +296,6 @@ def _condition(
         else:
             parts.append("#version = :expected")
     return " AND ".join(parts)
-
-
-def _refusal(
-    todo_id: str, expected_version: int | None, owner: str | None, response: Mapping[str, Any]
-) -> TodoNotFound | VersionConflict:
-    item = response.get("Item")
-    if not item or expected_version is None:
-        return TodoNotFound(todo_id)
-    todo = _to_todo(item)
-    if owner is not None and todo.user_id != owner:  # another's todo: it does not exist for us
-        return TodoNotFound(todo_id)
-    return VersionConflict(todo_id, expected_version, todo.version)
 
 
 def _key(todo_id: str) -> dict[str, AttributeValueTypeDef]:
