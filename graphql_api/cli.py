@@ -7,11 +7,7 @@ import dataclasses
 import logging
 import os
 import secrets
-import shutil
-import subprocess
 import sys
-import tempfile
-import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,15 +16,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import ConfigError, Settings
+from graphql_api.packaging import LAMBDA_PLATFORM, LAMBDA_PYTHON
 from graphql_api.repository.legacy_copy import CopyReport, Problem, copy_legacy_table
 from graphql_api.repository.table import create_records_table, create_table
 from graphql_api.request_log import configure_logging
 
 logger = logging.getLogger("graphql_api.cli")
-
-# What template.yaml names (Runtime python3.14, Architectures arm64); a test holds them equal.
-LAMBDA_PYTHON = "3.14"
-LAMBDA_PLATFORM = "manylinux2014_aarch64"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export-schema":
         return _export_schema(args.output)
     if args.command == "package":
-        return _package(Path(args.output))
+        return _package(args)
     try:
         settings = Settings.from_env(os.environ)
     except ConfigError as exc:
@@ -125,6 +118,23 @@ def _parser() -> argparse.ArgumentParser:
         "package", help="build the Lambda artifact: the package and its runtime dependencies"
     )
     package.add_argument("--output", metavar="DIR", default="build/lambda")
+    package.add_argument(
+        "--platform",
+        default=LAMBDA_PLATFORM,
+        help=f"the wheels' platform (default: {LAMBDA_PLATFORM}, the template's arm64)",
+    )
+    package.add_argument(
+        "--python",
+        metavar="PATH",
+        help=f"the Python {LAMBDA_PYTHON} that compiles the bytecode (default: found on PATH "
+        "or under pyenv)",
+    )
+    package.add_argument(
+        "--jwks",
+        action="store_true",
+        help="keep the cryptography library, for a function that verifies an issuer's tokens "
+        "itself (TODO_JWT_ISSUER)",
+    )
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--output", metavar="FILE", help="write it to FILE instead")
     return parser
@@ -295,57 +305,18 @@ def _register_operations(settings: Settings, manifest: Path) -> int:
     return 0
 
 
-def _package(output: Path) -> int:
-    """Install the project with only its runtime dependencies, as wheels for the template's
-    runtime and architecture, into `output`; report its size."""
-    source = Path(__file__).resolve().parents[1]
-    if not (source / "pyproject.toml").is_file():
-        logger.error("todo-api: package builds from a source checkout of this project")
+def _package(args: argparse.Namespace) -> int:
+    from graphql_api import packaging
+
+    try:
+        artifact = packaging.build(
+            Path(args.output), platform=args.platform, python=args.python, jwks=args.jwks
+        )
+    except packaging.PackagingError as exc:
+        logger.error("todo-api: %s", exc)
         return 2
-    shutil.rmtree(output, ignore_errors=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-compile",
-            "--target",
-            str(output),
-            "--platform",
-            LAMBDA_PLATFORM,
-            "--implementation",
-            "cp",
-            "--python-version",
-            LAMBDA_PYTHON,
-            "--only-binary=:all:",
-            str(source),
-        ],
-        check=True,
-    )
-    shutil.rmtree(output / "bin", ignore_errors=True)  # console scripts: useless on Lambda
-    files = [path for path in output.rglob("*") if path.is_file()]
-    unpacked = sum(path.stat().st_size for path in files)
-    logger.info(
-        "%s: %d files, %.1f MB unpacked, %.1f MB zipped, for Python %s on %s",
-        output,
-        len(files),
-        unpacked / 1e6,
-        _zipped_size(output, files) / 1e6,
-        LAMBDA_PYTHON,
-        LAMBDA_PLATFORM,
-    )
+    logger.info("%s", packaging.report(artifact, args.platform))
     return 0
-
-
-def _zipped_size(root: Path, files: list[Path]) -> int:
-    with tempfile.TemporaryFile() as archive:
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
-            for path in files:
-                zipped.write(path, path.relative_to(root))
-        return archive.tell()
 
 
 def _export_schema(output: str | None) -> int:

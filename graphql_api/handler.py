@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
 from graphql_api.request_log import configure_logging
+from graphql_api.snapstart import register_hooks
 
 
 class StagePrefix:
@@ -38,4 +39,6 @@ class StagePrefix:
 
 _settings = Settings.from_env(os.environ)
 configure_logging(_settings.log_level)
-handler = Mangum(StagePrefix(build_app(_settings, dynamodb_client(_settings))), lifespan="off")
+_client = dynamodb_client(_settings)
+register_hooks(_client)
+handler = Mangum(StagePrefix(build_app(_settings, _client)), lifespan="off")

@@ -14,6 +14,7 @@ from typing import Any
 import jwt
 
 from graphql_api.auth import Claims, TokenVerifier
+from graphql_api.config import ConfigError
 from graphql_api.errors import ServiceUnavailable, Unauthenticated
 
 HS256 = "HS256"
@@ -37,6 +38,12 @@ def hs256_verifier(
 
 def jwks_verifier(jwks_url: str, *, issuer: str, audience: str) -> TokenVerifier:
     """Keys are fetched when a token names one we have not seen, then cached for an hour."""
+    if not jwt.algorithms.has_crypto:
+        # Without it every token would be refused as invalid: fail the cold start instead.
+        raise ConfigError(
+            "TODO_JWT_ISSUER: verifying an issuer's tokens needs the cryptography library, "
+            "which this artifact leaves out; build it with `todo-api package --jwks`"
+        )
     keys = jwt.PyJWKClient(
         jwks_url, cache_keys=True, lifespan=_JWKS_CACHE_S, timeout=_JWKS_TIMEOUT_S
     )

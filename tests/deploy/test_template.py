@@ -15,7 +15,7 @@ from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 from starlette.routing import Route
 
-from graphql_api import cli
+from graphql_api import packaging
 from graphql_api.app import create_app
 from graphql_api.auth import OpenAccess
 from graphql_api.budget import DEADLINE_MARGIN_S
@@ -43,6 +43,8 @@ ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
 AUDIENCE = "example-app-client-id"
 JWT_AUTH = {"JwtIssuer": ISSUER, "JwtAudience": AUDIENCE}
 # A browser sends no token when it navigates to a page or asks a preflight.
+# Lambda's managed runtimes that SnapStart supports: Python from 3.12.
+SNAPSTART_RUNTIMES = {"python3.12", "python3.13", "python3.14"}
 NEVER_AUTHORIZED = {"GET /graphiql", "OPTIONS /graphql", "OPTIONS /todo", "OPTIONS /todo/{id}"}
 
 
@@ -61,12 +63,17 @@ def template() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def translated(template: dict[str, Any]) -> dict[str, Any]:
+    return translate({})
+
+
+def translate(parameters: Mapping[str, str]) -> dict[str, Any]:
+    """The template as CloudFormation's SAM transform turns it, given these parameters."""
     packaged = yaml_parse(TEMPLATE.read_text())
     # What `sam deploy` does after uploading the artifact.
     packaged["Resources"]["TodoFunction"]["Properties"]["CodeUri"] = "s3://artifacts/todo.zip"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-        result: dict[str, Any] = transform(packaged, {}, _NoManagedPolicies())
+        result: dict[str, Any] = transform(packaged, dict(parameters), _NoManagedPolicies())
     return result
 
 
@@ -224,9 +231,9 @@ def test_function_runs_the_handler_on_the_runtime_the_package_is_built_for(
 ) -> None:
     (function,) = resources(translated, "AWS::Lambda::Function")
     assert function["Handler"] == "graphql_api.handler.handler"
-    assert function["Runtime"] == f"python{cli.LAMBDA_PYTHON}"
+    assert function["Runtime"] == f"python{packaging.LAMBDA_PYTHON}"
     assert function["Architectures"] == ["arm64"]
-    assert cli.LAMBDA_PLATFORM.endswith("aarch64")
+    assert packaging.LAMBDA_PLATFORM.endswith("aarch64")
 
 
 def test_timeout_sits_between_a_requests_worst_case_and_api_gateways_limit(
@@ -255,16 +262,56 @@ def test_api_routes_every_path_the_app_serves_and_graphiqls_page(
 def test_every_route_reaches_the_function_which_only_this_api_may_invoke(
     translated: dict[str, Any],
 ) -> None:
-    (integration,) = resources(translated, "AWS::ApiGatewayV2::Integration")
+    stack = deployed(translated, {})
+    (integration,) = resources(stack, "AWS::ApiGatewayV2::Integration")
     assert integration["IntegrationType"] == "AWS_PROXY"
     assert integration["IntegrationUri"] == {"Fn::GetAtt": ["TodoFunction", "Arn"]}
     assert integration["PayloadFormatVersion"] == "2.0"
-    targets = {route["Target"]["Fn::Sub"] for route in routes(translated).values()}
+    targets = {route["Target"]["Fn::Sub"] for route in routes(stack).values()}
     assert targets == {"integrations/${TodoIntegration}"}
-    (permission,) = resources(translated, "AWS::Lambda::Permission")
+    (permission,) = resources(stack, "AWS::Lambda::Permission")
     assert permission["FunctionName"] == {"Ref": "TodoFunction"}
     assert permission["Principal"] == "apigateway.amazonaws.com"
     assert permission["SourceArn"]["Fn::Sub"].endswith(":${TodoHttpApi}/${StageName}/*")
+
+
+def test_snapstart_is_off_by_default(translated: dict[str, Any]) -> None:
+    (function,) = resources(deployed(translated, {}), "AWS::Lambda::Function")
+    assert "SnapStart" not in function
+
+
+def test_with_snapstart_the_api_invokes_the_published_version_that_lambda_snapshots() -> None:
+    parameters = {"SnapStart": "true"}
+    stack = deployed(translate(parameters), parameters)
+    (function,) = resources(stack, "AWS::Lambda::Function")
+    assert function["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert function["Runtime"] in SNAPSTART_RUNTIMES
+    ((version_id, version),) = [
+        (logical_id, resource)
+        for logical_id, resource in stack["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Version"
+    ]
+    assert version["Properties"]["FunctionName"] == {"Ref": "TodoFunction"}
+    (alias,) = resources(stack, "AWS::Lambda::Alias")
+    assert alias["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+    (integration,) = resources(stack, "AWS::ApiGatewayV2::Integration")
+    assert integration["IntegrationUri"] == {"Ref": "TodoFunctionAliaslive"}
+    (permission,) = resources(stack, "AWS::Lambda::Permission")
+    assert permission["FunctionName"] == {"Ref": "TodoFunctionAliaslive"}
+
+
+def test_flipping_snapstart_publishes_a_new_version() -> None:
+    """A version keeps the configuration it was published with: turning SnapStart on must
+    publish one, or the alias would go on invoking a version without a snapshot."""
+
+    def version_ids(parameters: dict[str, str]) -> set[str]:
+        return {
+            logical_id
+            for logical_id, resource in translate(parameters)["Resources"].items()
+            if resource["Type"] == "AWS::Lambda::Version"
+        }
+
+    assert version_ids({"SnapStart": "true"}).isdisjoint(version_ids({"SnapStart": "false"}))
 
 
 def test_without_jwt_parameters_no_route_is_authorized(translated: dict[str, Any]) -> None:
