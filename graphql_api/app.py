@@ -48,6 +48,7 @@ def create_app(service: TodoService, authenticator: Authenticator, settings: Set
             # The page alone, for a gateway that asks a token of every /graphql request: a
             # browser's navigation sends none.
             Route("/graphiql", graphql.graphiql, methods=["GET"]),
+            Route("/graphiql/assets/{path:path}", graphql.graphiql_asset, methods=["GET"]),
             *legacy.routes(),
         ],
         middleware=[Middleware(RequestLog)],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigError(ValueError):
@@ -38,6 +39,10 @@ class Settings:
     dynamodb_read_timeout: float = 2.0
     dynamodb_max_attempts: int = 3
     log_level: str = "INFO"
+    # Where browsers fetch GraphiQL's npm files from instead of this API; see graphiql_assets.
+    graphiql_assets_url: str | None = None
+    # Where this API finds the files it serves; None: where `todo-api package` puts them.
+    graphiql_assets_dir: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -75,6 +80,8 @@ class Settings:
                 env, "DYNAMODB_MAX_ATTEMPTS", defaults.dynamodb_max_attempts
             ),
             log_level=_level(env.get("LOG_LEVEL", defaults.log_level)),
+            graphiql_assets_url=_base_url(env, "TODO_GRAPHIQL_ASSETS_URL"),
+            graphiql_assets_dir=env.get("TODO_GRAPHIQL_ASSETS_DIR") or None,
         )
 
 
@@ -121,6 +128,19 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value not in ("true", "false"):
         raise ConfigError(f"{name} must be true or false, not {raw!r}")
     return value == "true"
+
+
+def _base_url(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"{name} must be an http(s) URL with no query, such as "
+            f"https://cdn.jsdelivr.net/npm, not {raw!r}"
+        )
+    return raw.rstrip("/")
 
 
 def _level(raw: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import strawberry
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult
@@ -25,7 +25,7 @@ from graphql_api.budget import for_request
 from graphql_api.config import Settings
 from graphql_api.errors import Unauthenticated
 from graphql_api.gql.context import Context
-from graphql_api.gql.graphiql import graphiql_html
+from graphql_api.gql.graphiql import GraphiQL
 from graphql_api.model import Caller
 from graphql_api.request_log import note_code
 from graphql_api.service import TodoService
@@ -64,17 +64,20 @@ class GraphQLEndpoint:
         self._authenticator = authenticator
         self._schema = schema
         self._settings = settings
-        self._graphiql = graphiql_html(needs_token=settings.auth != "none")
+        self._graphiql = GraphiQL(settings)
 
     async def graphiql(self, request: Request) -> Response:
-        return HTMLResponse(self._graphiql)
+        return self._graphiql.page()
+
+    async def graphiql_asset(self, request: Request) -> Response:
+        return await self._graphiql.asset(request)
 
     async def __call__(self, request: Request) -> Response:
         media_type = JSON
         try:
             media_type = _negotiate(request.headers.get("accept"))
             if _wants_graphiql(request):
-                return HTMLResponse(self._graphiql)
+                return self._graphiql.page()
             caller = self._caller(request)
             params, allowed = await self._read(request)
             result = await self._execute(params, allowed, self._context(request, caller))
