@@ -8,14 +8,22 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from errno import EADDRINUSE
+from importlib.metadata import version
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from graphql_api import graphiql_assets
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import ConfigError, Settings
 from graphql_api.repository.legacy_copy import CopyReport, copy_legacy_table
@@ -27,27 +35,44 @@ logger = logging.getLogger("graphql_api.cli")
 # What template.yaml names (Runtime python3.14, Architectures arm64); a test holds them equal.
 LAMBDA_PYTHON = "3.14"
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
+_ENDPOINT_HELP = "the DynamoDB to use (default: DYNAMODB_ENDPOINT_URL, else AWS's)"
+
+
+class CommandError(Exception):
+    """A mistake in the user's set-up (a port in use, no credentials, no table): one line on
+    stderr and exit status 2, never a traceback."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _console()
+    try:
+        return _main(args)
+    except CommandError as exc:
+        logger.error("todo-api: %s", exc)
+        return 2
+
+
+def _main(args: argparse.Namespace) -> int:
     if args.command == "export-schema":
         return _export_schema(args.output)
     if args.command == "package":
-        return _package(Path(args.output))
+        return _package(Path(args.output), with_graphiql=not args.without_graphiql)
     try:
         settings = Settings.from_env(os.environ)
     except ConfigError as exc:
         logger.error("todo-api: %s", exc)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, text=_human_logs(os.environ))
     if args.command == "token":
         return _token(settings, args.subject, admin=args.admin, expires_s=args.expires)
     if args.dynamodb_endpoint:
         settings = dataclasses.replace(settings, dynamodb_endpoint=args.dynamodb_endpoint)
     if args.command == "create-table":
-        return _create_table(settings, local_credentials=False)
+        endpoint = settings.dynamodb_endpoint
+        return _create_table(
+            settings, local_credentials=endpoint is not None and _placeholder_credentials(endpoint)
+        )
     if args.command == "copy-legacy-table":
         return _copy_legacy_table(settings, args.source, args.resume)
     try:
@@ -57,21 +82,53 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _console() -> None:
-    """Plain lines for what the command tells its user; everything else logs JSON."""
+    """Plain lines for what the command tells its user: what it made or where it runs on
+    stdout, as a command's output; its refusals on stderr, with the logs."""
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
+        out = logging.StreamHandler(sys.stdout)
+        out.addFilter(lambda record: record.levelno < logging.WARNING)
+        err = logging.StreamHandler(sys.stderr)
+        err.setLevel(logging.WARNING)
+        for handler in (out, err):
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
 
 
+def _human_logs(env: Mapping[str, str]) -> bool:
+    """Readable lines in a terminal; JSON where a machine reads them (a pipe, a file, a log
+    collector), as on Lambda. LOG_FORMAT=text or json decides instead."""
+    chosen = env.get("LOG_FORMAT", "").strip().lower()
+    if chosen not in ("", "text", "json"):
+        raise CommandError(f"LOG_FORMAT must be text or json, not {env['LOG_FORMAT']!r}")
+    return chosen == "text" or (not chosen and sys.stderr.isatty())
+
+
+class _HelpWithDefaults(argparse.ArgumentDefaultsHelpFormatter):
+    """Help that names each option's default where there is one to name."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False):
+            return action.help or ""
+        return super()._get_help_string(action) or ""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="todo-api", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the API locally with GraphiQL")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    parser = argparse.ArgumentParser(
+        prog="todo-api", description=__doc__, formatter_class=_HelpWithDefaults
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('graphql-api')}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=help, description=help, formatter_class=_HelpWithDefaults
+        )
+
+    serve = command("serve", "run the API locally with GraphiQL")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
     serve.add_argument(
         "--dynamodb-endpoint",
         metavar="URL",
@@ -88,28 +145,33 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="require a bearer token (HS256 with TODO_JWT_SECRET, or a fresh secret it prints)",
     )
-    token = commands.add_parser(
-        "token", help="print a bearer token for `serve --auth` (signed with TODO_JWT_SECRET)"
+    token = command(
+        "token", "print a bearer token for `serve --auth` (signed with TODO_JWT_SECRET)"
     )
     token.add_argument("subject", metavar="SUB", help="the user id the token speaks for")
     token.add_argument("--admin", action="store_true", help="make the user an admin")
     token.add_argument(
-        "--expires", metavar="SECONDS", type=_positive, default=3_600, help="default: 3600"
+        "--expires", metavar="SECONDS", type=_positive, default=3_600, help="its lifetime"
     )
-    table = commands.add_parser("create-table", help="create the table where settings point")
-    table.add_argument("--dynamodb-endpoint", metavar="URL")
-    copy = commands.add_parser(
+    table = command("create-table", "create the table where settings point")
+    table.add_argument("--dynamodb-endpoint", metavar="URL", help=_ENDPOINT_HELP)
+    copy = command(
         "copy-legacy-table",
-        help="copy every item of a legacy table (userId/dateCreated keys) into ours",
+        "copy every item of a legacy table (userId/dateCreated keys) into ours",
     )
     copy.add_argument("source", help="the legacy table's name")
     copy.add_argument("--resume", metavar="TOKEN", help="carry on where a run stopped")
-    copy.add_argument("--dynamodb-endpoint", metavar="URL")
-    package = commands.add_parser(
-        "package", help="build the Lambda artifact: the package and its runtime dependencies"
+    copy.add_argument("--dynamodb-endpoint", metavar="URL", help=_ENDPOINT_HELP)
+    package = command(
+        "package", "build the Lambda artifact: the package and its runtime dependencies"
     )
-    package.add_argument("--output", metavar="DIR", default="build/lambda")
-    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    package.add_argument("--output", metavar="DIR", default="build/lambda", help="where to")
+    package.add_argument(
+        "--without-graphiql",
+        action="store_true",
+        help="ship no GraphiQL files (its page then says so, or set TODO_GRAPHIQL_ASSETS_URL)",
+    )
+    export = command("export-schema", "print the GraphQL schema (SDL)")
     export.add_argument("--output", metavar="FILE", help="write it to FILE instead")
     return parser
 
@@ -150,34 +212,77 @@ def _with_auth(settings: Settings) -> Settings:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn  # a local-only dependency, kept out of the Lambda import path
 
-    if args.auth:
-        settings = _with_auth(settings)
-
-    with _dynamodb(settings, create=args.create_table) as (settings, local):
+    with (
+        _listening(args.host, args.port) as sock,
+        _dynamodb(_with_auth(settings) if args.auth else settings, create=args.create_table) as (
+            settings,
+            local,
+        ),
+    ):
+        settings = _with_graphiql(settings)
         app = build_app(settings, dynamodb_client(settings, local_credentials=local))
-        logger.info("GraphiQL: http://%s:%d/graphiql", args.host, args.port)
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        logger.info("GraphiQL: http://%s:%d/graphiql", host, sock.getsockname()[1])
         # No access log: the app writes its own line per request. No log config: uvicorn's
-        # lines go through the JSON logging set up above. No lifespan: the app has none, as
-        # on Lambda, and a second Ctrl-C would otherwise log a cancelled lifespan task.
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            access_log=False,
-            log_config=None,
-            lifespan="off",
-        )
+        # lines go through the logging set up above. No lifespan: the app has none, as on
+        # Lambda, and a second Ctrl-C would otherwise log a cancelled lifespan task.
+        config = uvicorn.Config(app, access_log=False, log_config=None, lifespan="off")
+        # Ctrl-C: uvicorn has shut down, and raises the signal again once done, for a caller
+        # that has more to stop; here there is nothing more.
+        with suppress(KeyboardInterrupt):
+            uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+@contextmanager
+def _listening(host: str, port: int) -> Iterator[socket.socket]:
+    """The server's socket, bound before anything starts or is announced, so a port in use
+    is one line rather than a banner, then a failure."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            hint = (
+                f"; is another server there? Try --port {port + 1}"
+                if exc.errno == EADDRINUSE
+                else ""
+            )
+            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}{hint}") from None
+        sock.listen(2048)  # uvicorn's backlog; from here on, connections wait to be served
+        yield sock
+
+
+def _with_graphiql(settings: Settings) -> Settings:
+    """Settings whose GraphiQL has its files: packaged, at the asset URL, or fetched once from
+    the npm registry into the user's cache (the one time `serve` needs the internet)."""
+    if settings.graphiql_assets_url or graphiql_assets.complete(graphiql_assets.PACKAGED):
+        return settings
+    directory = Path(settings.graphiql_assets_dir or graphiql_assets.cache_dir(os.environ))
+    if not graphiql_assets.complete(directory):
+        logger.info("Fetching GraphiQL's pinned files from the npm registry into %s", directory)
+    try:
+        graphiql_assets.fetch(directory)
+    except graphiql_assets.AssetError as exc:
+        logger.warning("GraphiQL's files are missing (%s); its page will say so.", exc)
+    return dataclasses.replace(settings, graphiql_assets_dir=str(directory))
 
 
 @contextmanager
 def _dynamodb(settings: Settings, *, create: bool) -> Iterator[tuple[Settings, bool]]:
     """The settings to serve with, and whether they point at an embedded DynamoDB."""
     if settings.dynamodb_endpoint:
+        local = _placeholder_credentials(settings.dynamodb_endpoint)
         if create:
-            _create_table(settings, local_credentials=False)
+            _create_table(settings, local_credentials=local)
+        else:
+            _check_table(settings, local_credentials=local)
         logger.info("DynamoDB at %s, table %r", settings.dynamodb_endpoint, settings.table_name)
-        yield settings, False
+        yield settings, local
         return
     with _embedded_dynamodb() as endpoint:
         settings = dataclasses.replace(settings, dynamodb_endpoint=endpoint)
@@ -202,9 +307,51 @@ def _embedded_dynamodb() -> Iterator[str]:
         server.stop()
 
 
+def _placeholder_credentials(endpoint: str) -> bool:
+    """Whether to sign with placeholder keys: where none are configured and the DynamoDB is on
+    this machine (DynamoDB Local, LocalStack), which accepts any. Configured keys are kept:
+    DynamoDB Local keeps one database per access key."""
+    try:
+        configured = boto3.Session().get_credentials() is not None
+    except BotoCoreError as exc:  # e.g. an AWS_PROFILE that does not exist
+        raise CommandError(str(exc)) from None
+    if configured:
+        return False
+    if urlsplit(endpoint).hostname in ("localhost", "127.0.0.1", "::1"):
+        logger.info("No AWS credentials configured: signing with placeholder keys")
+        return True
+    raise CommandError(
+        f"no AWS credentials to call {endpoint} with: run `aws configure`, or set AWS_PROFILE, "
+        "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (DynamoDB Local accepts any)"
+    )
+
+
+@contextmanager
+def _dynamodb_refusals(settings: Settings) -> Iterator[None]:
+    """DynamoDB's refusals of the user's set-up (unreachable, bad keys) as one line."""
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        where = settings.dynamodb_endpoint or f"AWS ({settings.region})"
+        raise CommandError(f"DynamoDB at {where}: {exc}") from None
+
+
+def _check_table(settings: Settings, *, local_credentials: bool) -> None:
+    client = dynamodb_client(settings, local_credentials=local_credentials)
+    with _dynamodb_refusals(settings):
+        try:
+            client.describe_table(TableName=settings.table_name)
+        except client.exceptions.ResourceNotFoundException:
+            raise CommandError(
+                f"no table {settings.table_name!r} at {settings.dynamodb_endpoint}: add "
+                "--create-table, or name another with TODO_TABLE_NAME"
+            ) from None
+
+
 def _create_table(settings: Settings, *, local_credentials: bool) -> int:
     client = dynamodb_client(settings, local_credentials=local_credentials)
-    created = create_table(client, settings.table_name)
+    with _dynamodb_refusals(settings):
+        created = create_table(client, settings.table_name)
     logger.info("Table %r %s", settings.table_name, "created" if created else "already exists")
     return 0
 
@@ -233,7 +380,14 @@ def _copy_legacy_table(settings: Settings, source: str, resume: str | None) -> i
     return 0
 
 
-def _package(output: Path) -> int:
+def bundle_graphiql(artifact: Path) -> None:
+    """GraphiQL's pinned files, fetched from the npm registry and verified, into the artifact
+    where the handler serves them from."""
+    target = graphiql_assets.bundle(artifact)
+    logger.info("GraphiQL's files, verified against graphiql_assets.json, in %s", target)
+
+
+def _package(output: Path, *, with_graphiql: bool = True) -> int:
     """Install the project with only its runtime dependencies, as wheels for the template's
     runtime and architecture, into `output`; report its size."""
     source = Path(__file__).resolve().parents[1]
@@ -264,6 +418,12 @@ def _package(output: Path) -> int:
         check=True,
     )
     shutil.rmtree(output / "bin", ignore_errors=True)  # console scripts: useless on Lambda
+    if with_graphiql:
+        try:
+            bundle_graphiql(output)
+        except graphiql_assets.AssetError as exc:
+            logger.error("todo-api: %s (--without-graphiql builds without it)", exc)
+            return 2
     files = [path for path in output.rglob("*") if path.is_file()]
     unpacked = sum(path.stat().st_size for path in files)
     logger.info(

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pty
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
+from typing import IO
 
 import boto3
 import httpx
 
+from graphql_api import graphiql_assets
 from graphql_api.gql.schema import schema
 from tests.conftest import TABLE, create_legacy_table
 
@@ -32,39 +38,45 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
-    """Start `todo-api serve …`; yield the GraphiQL URL it announces and its output so far."""
+def running(*args: str, env: Mapping[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
+    """Start `todo-api serve …` (in `env`, else ours); yield the GraphiQL URL it announces
+    on stdout and its output so far, stdout's lines and the log lines on stderr."""
     lines: list[str] = []
     announced = threading.Event()
     with subprocess.Popen(
         [TODO_API, "serve", *args],
         stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, **(env or {})},
+        env=os.environ if env is None else env,
     ) as process:
 
-        def read() -> None:
-            assert process.stderr is not None
-            for line in process.stderr:
+        def read(stream: IO[str] | None) -> None:
+            assert stream is not None
+            for line in stream:
                 lines.append(line)
-                if "Uvicorn running on" in line:
+                if line.startswith("GraphiQL: "):
                     announced.set()
 
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
+        readers = [
+            threading.Thread(target=read, args=(stream,), daemon=True)
+            for stream in (process.stdout, process.stderr)
+        ]
+        for reader in readers:
+            reader.start()
         try:
             assert announced.wait(30), "".join(lines)
             url = next(
                 f"{m.group(1)}/graphql"
                 for line in lines
-                if (m := re.search(r"GraphiQL: (http://\S+)/graphiql", line))
+                if (m := re.match(r"GraphiQL: (http://\S+)/graphiql$", line))
             )
             yield url, lines
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(15) == 0, "".join(lines)
-            reader.join(5)
+            for reader in readers:
+                reader.join(5)
 
 
 def test_serve_starts_an_embedded_dynamodb_and_stops_on_ctrl_c() -> None:
@@ -89,7 +101,7 @@ def test_serve_starts_an_embedded_dynamodb_and_stops_on_ctrl_c() -> None:
 
 def test_serve_uses_a_given_endpoint_and_creates_the_table_when_asked(moto_endpoint: str) -> None:
     table = f"cli-{uuid.uuid4().hex[:8]}"
-    env = {"TODO_TABLE_NAME": table, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    env = {**os.environ, "TODO_TABLE_NAME": table}
     args = ("--port", str(free_port()), "--dynamodb-endpoint", moto_endpoint, "--create-table")
     with running(*args, env=env) as (url, lines):
         created = httpx.post(url, json={"query": CREATE}).json()
@@ -142,8 +154,180 @@ def test_copy_legacy_table_reports_what_it_copied_and_skipped(moto_endpoint: str
             capture_output=True,
             text=True,
             check=True,
-        ).stderr
+        ).stdout
         for _ in range(2)
     ]
     assert "Done: 12 copied, 0 already there (skipped), 0 without an id" in runs[0]
     assert "Done: 0 copied, 12 already there (skipped), 0 without an id" in runs[1]
+
+
+def _no_aws_credentials(tmp_path: Path) -> dict[str, str]:
+    """A newcomer's environment: no AWS keys, profile or config files, no instance role."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    # GraphiQL's files stay where the other tests fetched them.
+    cache = str(graphiql_assets.cache_dir(os.environ).parents[1])
+    return {
+        **env,
+        "HOME": str(tmp_path),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "XDG_CACHE_HOME": cache,
+    }
+
+
+def _one_line_refusal(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result
+    assert result.stdout == ""  # nothing announced before the refusal
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("todo-api: ")
+    return result.stderr
+
+
+def test_a_port_in_use_is_one_line_before_anything_is_announced() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [TODO_API, "serve", "--port", str(port)], capture_output=True, text=True, timeout=30
+        )
+    refusal = _one_line_refusal(result)
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in refusal
+    assert f"--port {port + 1}" in refusal
+
+
+def test_a_local_endpoint_without_credentials_is_signed_with_placeholders(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    env = {**_no_aws_credentials(tmp_path), "TODO_TABLE_NAME": f"cli-{uuid.uuid4().hex[:8]}"}
+    args = ("--port", str(free_port()), "--dynamodb-endpoint", moto_endpoint, "--create-table")
+    with running(*args, env=env) as (url, lines):
+        assert httpx.post(url, json={"query": CREATE}).json()["data"]["createTodo"]["id"]
+    assert "No AWS credentials configured: signing with placeholder keys\n" in lines
+
+
+def test_a_remote_endpoint_without_credentials_is_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            TODO_API,
+            "serve",
+            "--port",
+            str(free_port()),
+            "--dynamodb-endpoint",
+            "https://dynamodb.eu-west-1.amazonaws.com",
+            "--create-table",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=_no_aws_credentials(tmp_path),
+    )
+    refusal = _one_line_refusal(result)
+    assert "no AWS credentials to call https://dynamodb.eu-west-1.amazonaws.com" in refusal
+    assert "aws configure" in refusal
+
+
+def test_an_unreachable_endpoint_is_one_line() -> None:
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    result = subprocess.run(
+        [TODO_API, "create-table", "--dynamodb-endpoint", endpoint],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DYNAMODB_MAX_ATTEMPTS": "1"},
+    )
+    assert "Traceback" not in result.stderr
+    refusal = _one_line_refusal(result)
+    assert f"DynamoDB at {endpoint}: Could not connect to the endpoint URL" in refusal
+
+
+def test_serving_a_missing_table_is_one_line_that_names_create_table(
+    moto_endpoint: str,
+) -> None:
+    result = subprocess.run(
+        [TODO_API, "serve", "--port", str(free_port()), "--dynamodb-endpoint", moto_endpoint],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "TODO_TABLE_NAME": "no-such-table"},
+    )
+    refusal = _one_line_refusal(result)
+    assert f"no table 'no-such-table' at {moto_endpoint}: add --create-table" in refusal
+
+
+def test_logs_are_json_without_terminal_colours_when_read_by_a_machine() -> None:
+    with running("--port", str(free_port())) as (url, lines):
+        httpx.post(url, json={"query": CREATE})
+    logs = [line for line in lines if line.startswith("{")]
+    assert len(logs) >= 2
+    records = [json.loads(line) for line in logs]
+    assert all("color_message" not in record for record in records)
+    assert not any("\x1b" in line or "\\u001b" in line for line in lines)
+    assert any(r.get("operationType") == "mutation" for r in records)
+
+
+def test_logs_are_lines_for_a_person_with_log_format_text() -> None:
+    with running("--port", str(free_port()), env={**os.environ, "LOG_FORMAT": "text"}) as (
+        url,
+        lines,
+    ):
+        httpx.post(url, json={"query": CREATE})
+        httpx.get(f"{url}?query=%7B", headers={"accept": "application/json"})
+    output = "".join(lines)
+    assert not any(line.startswith("{") for line in lines), output
+    assert re.search(
+        r"^\d\d:\d\d:\d\d INFO  POST /graphql 200 [\d.]+ ms mutation dynamodb=1$", output, re.M
+    ), output
+    assert re.search(
+        r"^\d\d:\d\d:\d\d INFO  GET /graphql 200 [\d.]+ ms GRAPHQL_PARSE_FAILED$", output, re.M
+    ), output
+
+
+def test_what_a_command_made_is_its_output_on_stdout(moto_endpoint: str) -> None:
+    table = f"cli-{uuid.uuid4().hex[:8]}"
+    result = subprocess.run(
+        [TODO_API, "create-table", "--dynamodb-endpoint", moto_endpoint],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TODO_TABLE_NAME": table},
+    )
+    assert result.stdout == f"Table {table!r} created\n"
+    assert result.stderr == ""
+
+
+def test_help_names_the_defaults_and_version_prints_the_version() -> None:
+    def run(*args: str) -> str:
+        return subprocess.run([TODO_API, *args], capture_output=True, text=True, check=True).stdout
+
+    serve = run("serve", "--help")
+    assert "the port to listen on (default: 8000)" in serve
+    assert "the address to listen on (default: 127.0.0.1)" in serve
+    assert "(default: None)" not in serve
+    assert "its lifetime (default: 3600)" in run("token", "--help")
+    assert "(default: build/lambda)" in run("package", "--help")
+    assert run("--version") == f"todo-api {version('graphql-api')}\n"
+
+
+def test_logs_are_lines_for_a_person_in_a_terminal() -> None:
+    leader, follower = pty.openpty()  # stderr is a terminal, as in a newcomer's shell
+    with subprocess.Popen(
+        [TODO_API, "serve", "--port", str(free_port())],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+    ) as process:
+        os.close(follower)
+        try:
+            assert process.stdout is not None
+            banner = next(line for line in process.stdout if line.startswith("GraphiQL: "))
+            httpx.post(banner.split()[1].replace("graphiql", "graphql"), json={"query": CREATE})
+            terminal = b""
+            while b"POST /graphql 200" not in terminal:
+                assert select.select([leader], [], [], 15)[0], terminal
+                terminal += os.read(leader, 4096)
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(15) == 0
+            os.close(leader)
+    assert b'{"level"' not in terminal
+    assert re.search(rb"\d\d:\d\d:\d\d INFO  POST /graphql 200 [\d.]+ ms mutation", terminal)
