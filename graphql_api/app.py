@@ -42,6 +42,7 @@ def create_app(service: TodoService, authenticator: Authenticator, settings: Set
     )
     return Starlette(
         routes=[
+            Route("/", _signpost, methods=["GET"]),
             Route(
                 "/graphql", graphql.__call__, methods=["GET", "POST", "OPTIONS"], middleware=[cors]
             ),
@@ -53,6 +54,18 @@ def create_app(service: TodoService, authenticator: Authenticator, settings: Set
         ],
         middleware=[Middleware(RequestLog)],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+
+
+async def _signpost(request: Request) -> Response:
+    """Where a newcomer's first request lands: where to go instead."""
+    root = request.scope.get("root_path", "")
+    return JSONResponse(
+        {
+            "message": "This is the todo API: send GraphQL to graphql; open graphiql in a browser.",
+            "graphql": f"{root}/graphql",
+            "graphiql": f"{root}/graphiql",
+        }
     )
 
 

@@ -36,6 +36,7 @@ AUDIENCE = "example-app-client-id"
 JWT_AUTH = {"JwtIssuer": ISSUER, "JwtAudience": AUDIENCE}
 # A browser sends no token when it navigates to a page or asks a preflight.
 NEVER_AUTHORIZED = {
+    "GET /",
     "GET /graphiql",
     "GET /graphiql/assets/{path+}",
     "OPTIONS /graphql",

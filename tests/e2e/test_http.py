@@ -225,3 +225,13 @@ def test_non_ascii_text_round_trips(server: str) -> None:
     )
     assert created.json()["data"]["createTodo"]["content"] == content
     assert content.encode() in created.content
+
+
+def test_the_root_points_to_graphql_and_graphiql(server: str) -> None:
+    response = httpx.get(f"{server}/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "message": "This is the todo API: send GraphQL to graphql; open graphiql in a browser.",
+        "graphql": "/graphql",
+        "graphiql": "/graphiql",
+    }
