@@ -248,7 +248,7 @@ def _listening(host: str, port: int) -> Iterator[socket.socket]:
             sock.bind((host, port))
         except OSError as exc:
             hint = (
-                f"; is another server there? Try --port {port + 1}"
+                "; is another server there? Choose another with --port"
                 if exc.errno == EADDRINUSE
                 else ""
             )

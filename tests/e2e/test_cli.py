@@ -192,7 +192,7 @@ def test_a_port_in_use_is_one_line_before_anything_is_announced() -> None:
         )
     refusal = _one_line_refusal(result)
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in refusal
-    assert f"--port {port + 1}" in refusal
+    assert "Choose another with --port" in refusal
 
 
 def test_a_local_endpoint_without_credentials_is_signed_with_placeholders(
@@ -331,3 +331,14 @@ def test_logs_are_lines_for_a_person_in_a_terminal() -> None:
             os.close(leader)
     assert b'{"level"' not in terminal
     assert re.search(rb"\d\d:\d\d:\d\d INFO  POST /graphql 200 [\d.]+ ms mutation", terminal)
+
+
+def test_an_unknown_log_format_is_one_line() -> None:
+    result = subprocess.run(
+        [TODO_API, "serve", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "LOG_FORMAT": "pretty"},
+    )
+    assert "LOG_FORMAT must be text or json, not 'pretty'" in _one_line_refusal(result)
