@@ -4,6 +4,7 @@ browser test (test_graphiql_browser.py) sees, checked byte by byte."""
 from __future__ import annotations
 
 import base64
+import gzip
 import re
 from pathlib import Path
 from typing import Any
@@ -68,8 +69,24 @@ def test_the_page_loads_every_file_from_our_stage_by_relative_url(
         assert asset["statusCode"] == 200, url
         assert asset["headers"]["cache-control"] == "public, max-age=31536000, immutable"
         assert asset["headers"]["x-content-type-options"] == "nosniff"
-        content = _text(asset).encode()
+        assert asset["headers"]["content-encoding"] == "gzip"  # the event's browser takes it
+        content = gzip.decompress(base64.b64decode(asset["body"]))
         assert graphiql_assets.sri(content, "sha384") == integrity, url
+
+
+def test_files_are_sent_gzipped_to_browsers_that_take_it(graphiql_handler: Handler) -> None:
+    path = "/graphiql/assets/graphiql@3.8.3/graphiql.min.js"
+    plain = _get(graphiql_handler, path, **{"accept-encoding": "identity"})
+    assert "content-encoding" not in plain["headers"]
+    for _ in range(2):  # compressed once, then from memory
+        zipped = _get(graphiql_handler, path, **{"accept-encoding": "gzip, deflate, br"})
+        assert zipped["statusCode"] == 200
+        assert zipped["isBase64Encoded"] is True
+        assert zipped["headers"]["content-encoding"] == "gzip"
+        assert zipped["headers"]["vary"] == "Accept-Encoding"
+        body = base64.b64decode(zipped["body"])
+        assert len(body) < len(plain["body"]) / 3  # 3.5 MB, under 1 MB gzipped
+        assert gzip.decompress(body).decode() == _text(plain)
 
 
 def test_the_page_sends_the_queries_to_graphql_beside_it(graphiql_handler: Handler) -> None:
