@@ -128,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = command("serve", "run the API locally with GraphiQL")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
-    serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
+    serve.add_argument("--port", type=_port, default=8000, help="the port to listen on")
     serve.add_argument(
         "--dynamodb-endpoint",
         metavar="URL",
@@ -174,6 +174,12 @@ def _parser() -> argparse.ArgumentParser:
     export = command("export-schema", "print the GraphQL schema (SDL)")
     export.add_argument("--output", metavar="FILE", help="write it to FILE instead")
     return parser
+
+
+def _port(raw: str) -> int:
+    if not raw.isdecimal() or not 0 <= int(raw) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number, 0 to 65535, not {raw!r}")
+    return int(raw)
 
 
 def _positive(raw: str) -> int:

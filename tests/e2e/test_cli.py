@@ -342,3 +342,12 @@ def test_an_unknown_log_format_is_one_line() -> None:
         env={**os.environ, "LOG_FORMAT": "pretty"},
     )
     assert "LOG_FORMAT must be text or json, not 'pretty'" in _one_line_refusal(result)
+
+
+def test_a_port_out_of_range_is_refused_by_the_option() -> None:
+    result = subprocess.run(
+        [TODO_API, "serve", "--port", "99999"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert "argument --port: must be a port number, 0 to 65535, not '99999'" in result.stderr
+    assert "Traceback" not in result.stderr
