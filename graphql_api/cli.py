@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from graphql_api import graphiql_assets
 from graphql_api.compose import build_app, dynamodb_client
-from graphql_api.config import ConfigError, Settings
+from graphql_api.config import ConfigError, Settings, base_url
 from graphql_api.repository.legacy_copy import CopyReport, copy_legacy_table
 from graphql_api.repository.table import create_table
 from graphql_api.request_log import configure_logging
@@ -35,6 +35,7 @@ logger = logging.getLogger("graphql_api.cli")
 # What template.yaml names (Runtime python3.14, Architectures arm64); a test holds them equal.
 LAMBDA_PYTHON = "3.14"
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
+_LOCAL = "http://localhost:8001"
 _ENDPOINT_HELP = "the DynamoDB to use (default: DYNAMODB_ENDPOINT_URL, else AWS's)"
 
 
@@ -48,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _console()
     try:
         return _main(args)
-    except CommandError as exc:
+    except (CommandError, ConfigError) as exc:
         logger.error("todo-api: %s", exc)
         return 2
 
@@ -67,11 +68,12 @@ def _main(args: argparse.Namespace) -> int:
     if args.command == "token":
         return _token(settings, args.subject, admin=args.admin, expires_s=args.expires)
     if args.dynamodb_endpoint:
-        settings = dataclasses.replace(settings, dynamodb_endpoint=args.dynamodb_endpoint)
+        endpoint = base_url(args.dynamodb_endpoint, "--dynamodb-endpoint", _LOCAL)
+        settings = dataclasses.replace(settings, dynamodb_endpoint=endpoint)
     if args.command == "create-table":
-        endpoint = settings.dynamodb_endpoint
+        url = settings.dynamodb_endpoint
         return _create_table(
-            settings, local_credentials=endpoint is not None and _placeholder_credentials(endpoint)
+            settings, local_credentials=url is not None and _placeholder_credentials(url)
         )
     if args.command == "copy-legacy-table":
         return _copy_legacy_table(settings, args.source, args.resume)
@@ -337,14 +339,14 @@ def _dynamodb_refusals(settings: Settings) -> Iterator[None]:
     """DynamoDB's refusals of the user's set-up (unreachable, bad keys) as one line."""
     try:
         yield
-    except (BotoCoreError, ClientError) as exc:
+    except (BotoCoreError, ClientError, ValueError) as exc:  # ValueError: an unusable region
         where = settings.dynamodb_endpoint or f"AWS ({settings.region})"
         raise CommandError(f"DynamoDB at {where}: {exc}") from None
 
 
 def _check_table(settings: Settings, *, local_credentials: bool) -> None:
-    client = dynamodb_client(settings, local_credentials=local_credentials)
     with _dynamodb_refusals(settings):
+        client = dynamodb_client(settings, local_credentials=local_credentials)
         try:
             client.describe_table(TableName=settings.table_name)
         except client.exceptions.ResourceNotFoundException:
@@ -355,8 +357,8 @@ def _check_table(settings: Settings, *, local_credentials: bool) -> None:
 
 
 def _create_table(settings: Settings, *, local_credentials: bool) -> int:
-    client = dynamodb_client(settings, local_credentials=local_credentials)
     with _dynamodb_refusals(settings):
+        client = dynamodb_client(settings, local_credentials=local_credentials)
         created = create_table(client, settings.table_name)
     logger.info("Table %r %s", settings.table_name, "created" if created else "already exists")
     return 0

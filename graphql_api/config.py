@@ -52,7 +52,7 @@ class Settings:
         return cls(
             table_name=env.get("TODO_TABLE_NAME", defaults.table_name),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
-            dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT_URL") or None,
+            dynamodb_endpoint=_base_url(env, "DYNAMODB_ENDPOINT_URL", "http://localhost:8001"),
             cors_origins=(
                 tuple(o.strip() for o in origins.split(",") if o.strip())
                 if origins is not None
@@ -80,7 +80,9 @@ class Settings:
                 env, "DYNAMODB_MAX_ATTEMPTS", defaults.dynamodb_max_attempts
             ),
             log_level=_level(env.get("LOG_LEVEL", defaults.log_level)),
-            graphiql_assets_url=_base_url(env, "TODO_GRAPHIQL_ASSETS_URL"),
+            graphiql_assets_url=_base_url(
+                env, "TODO_GRAPHIQL_ASSETS_URL", "https://cdn.jsdelivr.net/npm"
+            ),
             graphiql_assets_dir=env.get("TODO_GRAPHIQL_ASSETS_DIR") or None,
         )
 
@@ -130,16 +132,17 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     return value == "true"
 
 
-def _base_url(env: Mapping[str, str], name: str) -> str | None:
+def _base_url(env: Mapping[str, str], name: str, example: str) -> str | None:
     raw = env.get(name, "").strip()
-    if not raw:
-        return None
+    return base_url(raw, name, example) if raw else None
+
+
+def base_url(raw: str, name: str, example: str) -> str:
+    """`raw` without a trailing slash; ConfigError unless it is an http(s) URL with a host and
+    no query (botocore would answer a traceback, a browser a broken page)."""
     parts = urlsplit(raw)
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
-        raise ConfigError(
-            f"{name} must be an http(s) URL with no query, such as "
-            f"https://cdn.jsdelivr.net/npm, not {raw!r}"
-        )
+        raise ConfigError(f"{name} must be an http(s) URL such as {example}, not {raw!r}")
     return raw.rstrip("/")
 
 

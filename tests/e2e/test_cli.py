@@ -21,6 +21,7 @@ from typing import IO
 
 import boto3
 import httpx
+import pytest
 
 from graphql_api import graphiql_assets
 from graphql_api.gql.schema import schema
@@ -351,3 +352,36 @@ def test_a_port_out_of_range_is_refused_by_the_option() -> None:
     assert result.returncode == 2
     assert "argument --port: must be a port number, 0 to 65535, not '99999'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "says"),
+    [
+        (
+            ["serve", "--dynamodb-endpoint", "localhost:8001"],
+            {},
+            "--dynamodb-endpoint must be an http(s) URL such as http://localhost:8001, "
+            "not 'localhost:8001'",
+        ),
+        (
+            ["create-table"],
+            {"DYNAMODB_ENDPOINT_URL": "localhost:8001"},
+            "DYNAMODB_ENDPOINT_URL must be an http(s) URL",
+        ),
+        (
+            ["create-table"],
+            {"AWS_REGION": "no region"},
+            "Provided region_name 'no region' doesn't match a supported format.",
+        ),
+        (["serve"], {"AWS_PROFILE": "nobody"}, "The config profile (nobody) could not be found"),
+    ],
+)
+def test_unusable_dynamodb_settings_are_one_line(
+    moto_endpoint: str, args: list[str], env: dict[str, str], says: str
+) -> None:
+    if "--dynamodb-endpoint" not in args and "DYNAMODB_ENDPOINT_URL" not in env:
+        args = [*args, "--dynamodb-endpoint", moto_endpoint]
+    result = subprocess.run(
+        [TODO_API, *args], capture_output=True, text=True, timeout=60, env={**os.environ, **env}
+    )
+    assert says in _one_line_refusal(result)
