@@ -154,7 +154,9 @@ class TextFormatter(logging.Formatter):
         if record.name == logger.name and hasattr(record, "durationMs"):
             record.message = _request_line(record.__dict__)
         elif not record.name.startswith("graphql_api.cli"):
-            record.message = f"{record.name}: {record.message}"
+            # uvicorn logs its every line, start-up included, as "uvicorn.error".
+            name = "uvicorn" if record.name == "uvicorn.error" else record.name
+            record.message = f"{name}: {record.message}"
         return super().formatMessage(record)
 
 

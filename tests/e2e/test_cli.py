@@ -331,6 +331,7 @@ def test_logs_are_lines_for_a_person_in_a_terminal() -> None:
             assert process.wait(15) == 0
             os.close(leader)
     assert b'{"level"' not in terminal
+    assert re.search(rb"\d\d:\d\d:\d\d INFO  uvicorn: Started server process", terminal)
     assert re.search(rb"\d\d:\d\d:\d\d INFO  POST /graphql 200 [\d.]+ ms mutation", terminal)
 
 
