@@ -83,9 +83,10 @@ class GraphiQL:
 
     def _gzipped(self, path: Path) -> bytes:
         """The file compressed, once per instance: API Gateway's HTTP APIs do not compress,
-        and GraphiQL's script is 3.5 MB, 0.7 MB gzipped."""
+        and GraphiQL's script is 3.5 MB, 0.73 MB gzipped. zlib's default level: a third of
+        the maximum's time (0.3 s against 0.9 s here) for 1% more bytes."""
         if path not in self._compressed:
-            self._compressed[path] = gzip.compress(path.read_bytes(), mtime=0)
+            self._compressed[path] = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
         return self._compressed[path]
 
 
