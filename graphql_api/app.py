@@ -56,16 +56,30 @@ def create_app(
     )
     return Starlette(
         routes=[
+            Route("/", _signpost, methods=["GET"]),
             Route(
                 "/graphql", graphql.__call__, methods=["GET", "POST", "OPTIONS"], middleware=[cors]
             ),
             # The page alone, for a gateway that asks a token of every /graphql request: a
             # browser's navigation sends none.
             Route("/graphiql", graphql.graphiql, methods=["GET"]),
+            Route("/graphiql/assets/{path:path}", graphql.graphiql_asset, methods=["GET"]),
             *legacy.routes(),
         ],
         middleware=[Middleware(RequestLog)],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+
+
+async def _signpost(request: Request) -> Response:
+    """Where a newcomer's first request lands: where to go instead."""
+    root = request.scope.get("root_path", "")
+    return JSONResponse(
+        {
+            "message": "This is the todo API: send GraphQL to graphql; open graphiql in a browser.",
+            "graphql": f"{root}/graphql",
+            "graphiql": f"{root}/graphiql",
+        }
     )
 
 

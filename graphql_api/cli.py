@@ -7,15 +7,21 @@ import dataclasses
 import logging
 import os
 import secrets
+import socket
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from errno import EADDRINUSE
+from importlib.metadata import version
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from graphql_api import graphiql_assets
 from graphql_api.compose import build_app, dynamodb_client
-from graphql_api.config import ConfigError, Settings
+from graphql_api.config import ConfigError, Settings, base_url
 from graphql_api.packaging import LAMBDA_PLATFORM, LAMBDA_PYTHON
 from graphql_api.repository.legacy_copy import CopyReport, Problem, copy_legacy_table
 from graphql_api.repository.table import create_records_table, create_table
@@ -23,10 +29,26 @@ from graphql_api.request_log import configure_logging
 
 logger = logging.getLogger("graphql_api.cli")
 
+_LOCAL = "http://localhost:8001"
+_ENDPOINT_HELP = "the DynamoDB to use (default: DYNAMODB_ENDPOINT_URL, else AWS's)"
+
+
+class CommandError(Exception):
+    """A mistake in the user's set-up (a port in use, no credentials, no table): one line on
+    stderr and exit status 2, never a traceback."""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _console()
+    try:
+        return _main(args)
+    except (CommandError, ConfigError) as exc:
+        logger.error("todo-api: %s", exc)
+        return 2
+
+
+def _main(args: argparse.Namespace) -> int:
     if args.command == "export-schema":
         return _export_schema(args.output)
     if args.command == "package":
@@ -36,13 +58,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         logger.error("todo-api: %s", exc)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, text=_human_logs(os.environ))
     if args.command == "token":
         return _token(settings, args.subject, admin=args.admin, expires_s=args.expires)
     if args.dynamodb_endpoint:
-        settings = dataclasses.replace(settings, dynamodb_endpoint=args.dynamodb_endpoint)
+        endpoint = base_url(args.dynamodb_endpoint, "--dynamodb-endpoint", _LOCAL)
+        settings = dataclasses.replace(settings, dynamodb_endpoint=endpoint)
     if args.command == "create-table":
-        return _create_table(settings, local_credentials=False)
+        url = settings.dynamodb_endpoint
+        return _create_table(
+            settings, local_credentials=url is not None and _placeholder_credentials(url)
+        )
     if args.command == "copy-legacy-table":
         return _copy_legacy_table(settings, args.source, args.resume, dry_run=args.dry_run)
     if args.command == "register-operations":
@@ -54,21 +80,53 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _console() -> None:
-    """Plain lines for what the command tells its user; everything else logs JSON."""
+    """Plain lines for what the command tells its user: what it made or where it runs on
+    stdout, as a command's output; its refusals on stderr, with the logs."""
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
+        out = logging.StreamHandler(sys.stdout)
+        out.addFilter(lambda record: record.levelno < logging.WARNING)
+        err = logging.StreamHandler(sys.stderr)
+        err.setLevel(logging.WARNING)
+        for handler in (out, err):
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
 
 
+def _human_logs(env: Mapping[str, str]) -> bool:
+    """Readable lines in a terminal; JSON where a machine reads them (a pipe, a file, a log
+    collector), as on Lambda. LOG_FORMAT=text or json decides instead."""
+    chosen = env.get("LOG_FORMAT", "").strip().lower()
+    if chosen not in ("", "text", "json"):
+        raise CommandError(f"LOG_FORMAT must be text or json, not {env['LOG_FORMAT']!r}")
+    return chosen == "text" or (not chosen and sys.stderr.isatty())
+
+
+class _HelpWithDefaults(argparse.ArgumentDefaultsHelpFormatter):
+    """Help that names each option's default where there is one to name."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False):
+            return action.help or ""
+        return super()._get_help_string(action) or ""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="todo-api", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the API locally with GraphiQL")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    parser = argparse.ArgumentParser(
+        prog="todo-api", description=__doc__, formatter_class=_HelpWithDefaults
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('graphql-api')}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=help, description=help, formatter_class=_HelpWithDefaults
+        )
+
+    serve = command("serve", "run the API locally with GraphiQL")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=_port, default=8000, help="the port to listen on")
     serve.add_argument(
         "--dynamodb-endpoint",
         metavar="URL",
@@ -85,43 +143,41 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="require a bearer token (HS256 with TODO_JWT_SECRET, or a fresh secret it prints)",
     )
-    token = commands.add_parser(
-        "token", help="print a bearer token for `serve --auth` (signed with TODO_JWT_SECRET)"
+    token = command(
+        "token", "print a bearer token for `serve --auth` (signed with TODO_JWT_SECRET)"
     )
     token.add_argument("subject", metavar="SUB", help="the user id the token speaks for")
     token.add_argument("--admin", action="store_true", help="make the user an admin")
     token.add_argument(
-        "--expires", metavar="SECONDS", type=_positive, default=3_600, help="default: 3600"
+        "--expires", metavar="SECONDS", type=_positive, default=3_600, help="its lifetime"
     )
-    table = commands.add_parser(
-        "create-table", help="create the todo and records tables where settings point"
-    )
-    table.add_argument("--dynamodb-endpoint", metavar="URL")
-    copy = commands.add_parser(
+    table = command("create-table", "create the todo and records tables where settings point")
+    table.add_argument("--dynamodb-endpoint", metavar="URL", help=_ENDPOINT_HELP)
+    copy = command(
         "copy-legacy-table",
-        help="copy every item of a legacy table (userId/dateCreated keys) into ours",
+        "copy every item of a legacy table (userId/dateCreated keys) into ours",
     )
     copy.add_argument("source", help="the legacy table's name")
     copy.add_argument("--resume", metavar="TOKEN", help="carry on where a run stopped")
     copy.add_argument(
         "--dry-run", action="store_true", help="report what a copy would do; write nothing"
     )
-    copy.add_argument("--dynamodb-endpoint", metavar="URL")
-    register = commands.add_parser(
+    copy.add_argument("--dynamodb-endpoint", metavar="URL", help=_ENDPOINT_HELP)
+    register = command(
         "register-operations",
-        help="register a client build's operations as trusted (a persisted query manifest: "
+        "register a client build's operations as trusted (a persisted query manifest: "
         "Apollo's, or GraphQL Codegen's persisted-documents.json)",
     )
     register.add_argument("manifest", metavar="MANIFEST", help="the manifest's path")
-    register.add_argument("--dynamodb-endpoint", metavar="URL")
-    package = commands.add_parser(
-        "package", help="build the Lambda artifact: the package and its runtime dependencies"
+    register.add_argument("--dynamodb-endpoint", metavar="URL", help=_ENDPOINT_HELP)
+    package = command(
+        "package", "build the Lambda artifact: the package and its runtime dependencies"
     )
-    package.add_argument("--output", metavar="DIR", default="build/lambda")
+    package.add_argument("--output", metavar="DIR", default="build/lambda", help="where to")
     package.add_argument(
         "--platform",
         default=LAMBDA_PLATFORM,
-        help=f"the wheels' platform (default: {LAMBDA_PLATFORM}, the template's arm64)",
+        help="the wheels' platform (the template's arm64 by default)",
     )
     package.add_argument(
         "--python",
@@ -135,9 +191,20 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the cryptography library, for a function that verifies an issuer's tokens "
         "itself (TODO_JWT_ISSUER)",
     )
-    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    package.add_argument(
+        "--without-graphiql",
+        action="store_true",
+        help="ship no GraphiQL files (its page then says so, or set TODO_GRAPHIQL_ASSETS_URL)",
+    )
+    export = command("export-schema", "print the GraphQL schema (SDL)")
     export.add_argument("--output", metavar="FILE", help="write it to FILE instead")
     return parser
+
+
+def _port(raw: str) -> int:
+    if not raw.isdecimal() or not 0 <= int(raw) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number, 0 to 65535, not {raw!r}")
+    return int(raw)
 
 
 def _positive(raw: str) -> int:
@@ -176,34 +243,77 @@ def _with_auth(settings: Settings) -> Settings:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn  # a local-only dependency, kept out of the Lambda import path
 
-    if args.auth:
-        settings = _with_auth(settings)
-
-    with _dynamodb(settings, create=args.create_table) as (settings, local):
+    with (
+        _listening(args.host, args.port) as sock,
+        _dynamodb(_with_auth(settings) if args.auth else settings, create=args.create_table) as (
+            settings,
+            local,
+        ),
+    ):
+        settings = _with_graphiql(settings)
         app = build_app(settings, dynamodb_client(settings, local_credentials=local))
-        logger.info("GraphiQL: http://%s:%d/graphiql", args.host, args.port)
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        logger.info("GraphiQL: http://%s:%d/graphiql", host, sock.getsockname()[1])
         # No access log: the app writes its own line per request. No log config: uvicorn's
-        # lines go through the JSON logging set up above. No lifespan: the app has none, as
-        # on Lambda, and a second Ctrl-C would otherwise log a cancelled lifespan task.
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            access_log=False,
-            log_config=None,
-            lifespan="off",
-        )
+        # lines go through the logging set up above. No lifespan: the app has none, as on
+        # Lambda, and a second Ctrl-C would otherwise log a cancelled lifespan task.
+        config = uvicorn.Config(app, access_log=False, log_config=None, lifespan="off")
+        # Ctrl-C: uvicorn has shut down, and raises the signal again once done, for a caller
+        # that has more to stop; here there is nothing more.
+        with suppress(KeyboardInterrupt):
+            uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+@contextmanager
+def _listening(host: str, port: int) -> Iterator[socket.socket]:
+    """The server's socket, bound before anything starts or is announced, so a port in use
+    is one line rather than a banner, then a failure."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            hint = (
+                "; is another server there? Choose another with --port"
+                if exc.errno == EADDRINUSE
+                else ""
+            )
+            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}{hint}") from None
+        sock.listen(2048)  # uvicorn's backlog; from here on, connections wait to be served
+        yield sock
+
+
+def _with_graphiql(settings: Settings) -> Settings:
+    """Settings whose GraphiQL has its files: packaged, at the asset URL, or fetched once from
+    the npm registry into the user's cache (the one time `serve` needs the internet)."""
+    if settings.graphiql_assets_url or graphiql_assets.complete(graphiql_assets.PACKAGED):
+        return settings
+    directory = Path(settings.graphiql_assets_dir or graphiql_assets.cache_dir(os.environ))
+    if not graphiql_assets.complete(directory):
+        logger.info("Fetching GraphiQL's pinned files from the npm registry into %s", directory)
+    try:
+        graphiql_assets.fetch(directory)
+    except graphiql_assets.AssetError as exc:
+        logger.warning("GraphiQL's files are missing (%s); its page will say so.", exc)
+    return dataclasses.replace(settings, graphiql_assets_dir=str(directory))
 
 
 @contextmanager
 def _dynamodb(settings: Settings, *, create: bool) -> Iterator[tuple[Settings, bool]]:
     """The settings to serve with, and whether they point at an embedded DynamoDB."""
     if settings.dynamodb_endpoint:
+        local = _placeholder_credentials(settings.dynamodb_endpoint)
         if create:
-            _create_table(settings, local_credentials=False)
+            _create_table(settings, local_credentials=local)
+        else:
+            _check_table(settings, local_credentials=local)
         logger.info("DynamoDB at %s, table %r", settings.dynamodb_endpoint, settings.table_name)
-        yield settings, False
+        yield settings, local
         return
     with _embedded_dynamodb() as endpoint:
         settings = dataclasses.replace(settings, dynamodb_endpoint=endpoint)
@@ -228,14 +338,56 @@ def _embedded_dynamodb() -> Iterator[str]:
         server.stop()
 
 
+def _placeholder_credentials(endpoint: str) -> bool:
+    """Whether to sign with placeholder keys: where none are configured and the DynamoDB is on
+    this machine (DynamoDB Local, LocalStack), which accepts any. Configured keys are kept:
+    DynamoDB Local keeps one database per access key."""
+    try:
+        configured = boto3.Session().get_credentials() is not None
+    except BotoCoreError as exc:  # e.g. an AWS_PROFILE that does not exist
+        raise CommandError(str(exc)) from None
+    if configured:
+        return False
+    if urlsplit(endpoint).hostname in ("localhost", "127.0.0.1", "::1"):
+        logger.info("No AWS credentials configured: signing with placeholder keys")
+        return True
+    raise CommandError(
+        f"no AWS credentials to call {endpoint} with: run `aws configure`, or set AWS_PROFILE, "
+        "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (DynamoDB Local accepts any)"
+    )
+
+
+@contextmanager
+def _dynamodb_refusals(settings: Settings) -> Iterator[None]:
+    """DynamoDB's refusals of the user's set-up (unreachable, bad keys) as one line."""
+    try:
+        yield
+    except (BotoCoreError, ClientError, ValueError) as exc:  # ValueError: an unusable region
+        where = settings.dynamodb_endpoint or f"AWS ({settings.region})"
+        raise CommandError(f"DynamoDB at {where}: {exc}") from None
+
+
+def _check_table(settings: Settings, *, local_credentials: bool) -> None:
+    with _dynamodb_refusals(settings):
+        client = dynamodb_client(settings, local_credentials=local_credentials)
+        try:
+            client.describe_table(TableName=settings.table_name)
+        except client.exceptions.ResourceNotFoundException:
+            raise CommandError(
+                f"no table {settings.table_name!r} at {settings.dynamodb_endpoint}: add "
+                "--create-table, or name another with TODO_TABLE_NAME"
+            ) from None
+
+
 def _create_table(settings: Settings, *, local_credentials: bool) -> int:
-    client = dynamodb_client(settings, local_credentials=local_credentials)
-    for name, create in (
-        (settings.table_name, create_table),
-        (settings.records_table, create_records_table),
-    ):
-        created = create(client, name)
-        logger.info("Table %r %s", name, "created" if created else "already exists")
+    with _dynamodb_refusals(settings):
+        client = dynamodb_client(settings, local_credentials=local_credentials)
+        for name, create in (
+            (settings.table_name, create_table),
+            (settings.records_table, create_records_table),
+        ):
+            created = create(client, name)
+            logger.info("Table %r %s", name, "created" if created else "already exists")
     return 0
 
 
@@ -310,7 +462,11 @@ def _package(args: argparse.Namespace) -> int:
 
     try:
         artifact = packaging.build(
-            Path(args.output), platform=args.platform, python=args.python, jwks=args.jwks
+            Path(args.output),
+            platform=args.platform,
+            python=args.python,
+            jwks=args.jwks,
+            graphiql=not args.without_graphiql,
         )
     except packaging.PackagingError as exc:
         logger.error("todo-api: %s", exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 # botocore's legacy retry mode waits this long before DynamoDB's second attempt, doubling the
 # wait before each one after (its `_retry.json`; no jitter).
@@ -48,6 +49,10 @@ class Settings:
     dynamodb_read_timeout: float = 2.0
     dynamodb_max_attempts: int = 3
     log_level: str = "INFO"
+    # Where browsers fetch GraphiQL's npm files from instead of this API; see graphiql_assets.
+    graphiql_assets_url: str | None = None
+    # Where this API finds the files it serves; None: where `todo-api package` puts them.
+    graphiql_assets_dir: str | None = None
 
     @property
     def dynamodb_overrun_s(self) -> float:
@@ -66,7 +71,7 @@ class Settings:
             table_name=env.get("TODO_TABLE_NAME", defaults.table_name),
             records_table=env.get("TODO_RECORDS_TABLE", defaults.records_table),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
-            dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT_URL") or None,
+            dynamodb_endpoint=_base_url(env, "DYNAMODB_ENDPOINT_URL", "http://localhost:8001"),
             cors_origins=(
                 tuple(o.strip() for o in origins.split(",") if o.strip())
                 if origins is not None
@@ -100,6 +105,10 @@ class Settings:
                 env, "DYNAMODB_MAX_ATTEMPTS", defaults.dynamodb_max_attempts
             ),
             log_level=_level(env.get("LOG_LEVEL", defaults.log_level)),
+            graphiql_assets_url=_base_url(
+                env, "TODO_GRAPHIQL_ASSETS_URL", "https://cdn.jsdelivr.net/npm"
+            ),
+            graphiql_assets_dir=env.get("TODO_GRAPHIQL_ASSETS_DIR") or None,
         )
 
 
@@ -146,6 +155,20 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value not in ("true", "false"):
         raise ConfigError(f"{name} must be true or false, not {raw!r}")
     return value == "true"
+
+
+def _base_url(env: Mapping[str, str], name: str, example: str) -> str | None:
+    raw = env.get(name, "").strip()
+    return base_url(raw, name, example) if raw else None
+
+
+def base_url(raw: str, name: str, example: str) -> str:
+    """`raw` without a trailing slash; ConfigError unless it is an http(s) URL with a host and
+    no query (botocore would answer a traceback, a browser a broken page)."""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"{name} must be an http(s) URL such as {example}, not {raw!r}")
+    return raw.rstrip("/")
 
 
 def _level(raw: str) -> str:

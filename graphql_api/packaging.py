@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from graphql_api import graphiql_assets
+
 # What template.yaml names (Runtime python3.13, Architectures arm64); a test holds them equal.
 LAMBDA_PYTHON = "3.13"
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
@@ -112,8 +114,10 @@ def build(
     platform: str = LAMBDA_PLATFORM,
     python: str | None = None,
     jwks: bool = False,
+    graphiql: bool = True,
 ) -> Artifact:
-    """Install the project with its runtime dependencies for `platform`, trim, compile."""
+    """Install the project with its runtime dependencies for `platform`, trim, compile, and
+    add GraphiQL's pinned files unless told not to."""
     source = Path(__file__).resolve().parents[1]
     if not (source / "pyproject.toml").is_file():
         raise PackagingError("package builds from a source checkout of this project")
@@ -122,6 +126,11 @@ def build(
     _install(source, output, platform)
     trim(output, keep_optional=("jwks",) if jwks else ())
     compile_bytecode(interpreter, output)
+    if graphiql:
+        try:
+            graphiql_assets.bundle(output)
+        except graphiql_assets.AssetError as exc:
+            raise PackagingError(f"{exc} (--without-graphiql builds without it)") from None
     return measure(output)
 
 

@@ -26,6 +26,7 @@ from graphql_api.errors import (
     BudgetExhausted,
     DeadlineReached,
     Forbidden,
+    InvalidCursor,
     InvalidQuery,
     InvalidTodo,
     ServiceUnavailable,
@@ -100,6 +101,8 @@ def _refusal(exc: Exception) -> _Refused:
             return exc
         case BodyTooLarge():
             return _Refused(413, str(exc))
+        case InvalidCursor():  # the service names GraphQL's argument; REST's is `next`
+            return _Refused(400, f"next {exc.reason}.")
         case InvalidTodo() | InvalidQuery():
             return _Refused(400, str(exc))
         case Unauthenticated():

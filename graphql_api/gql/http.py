@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import strawberry
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
@@ -27,7 +27,7 @@ from graphql_api.errors import ServiceUnavailable, Unauthenticated
 from graphql_api.gql.batch import bounded_batch, checked_batch
 from graphql_api.gql.context import Context, CostAccount
 from graphql_api.gql.errors import COST_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE
-from graphql_api.gql.graphiql import graphiql_html
+from graphql_api.gql.graphiql import GraphiQL
 from graphql_api.gql.persisted import PersistedQueries, with_document_id
 from graphql_api.gql.refusal import HTTPError
 from graphql_api.model import Caller
@@ -58,17 +58,20 @@ class GraphQLEndpoint:
         self._schema = schema
         self._settings = settings
         self._persisted = persisted
-        self._graphiql = graphiql_html(needs_token=settings.auth != "none")
+        self._graphiql = GraphiQL(settings)
 
     async def graphiql(self, request: Request) -> Response:
-        return HTMLResponse(self._graphiql)
+        return self._graphiql.page()
+
+    async def graphiql_asset(self, request: Request) -> Response:
+        return await self._graphiql.asset(request)
 
     async def __call__(self, request: Request) -> Response:
         media_type = JSON
         try:
             media_type = _negotiate(request.headers.get("accept"))
             if _wants_graphiql(request):
-                return HTMLResponse(self._graphiql)
+                return self._graphiql.page()
             caller = self._caller(request)
             params, allowed = await self._read(request)
             budget = self._budget(request)

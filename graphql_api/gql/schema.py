@@ -131,13 +131,14 @@ class Mutation:
     async def update_todo(self, info: Info, input: UpdateTodoInput) -> UpdateTodoResult | None:
         context = info.context
         try:
+            content, status = input.changes()
             todo = await asyncio.to_thread(
                 context.service.update,
                 context.caller,
                 context.budget,
                 input.id,
-                content=input.content.value if input.content else None,
-                status=input.status.value if input.status else None,
+                content=content,
+                status=status,
                 expected_version=input.expected_version,
             )
         except errors.TodoNotFound as exc:

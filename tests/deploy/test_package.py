@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from graphql_api import graphiql_assets
 from graphql_api.packaging import LAMBDA_PYTHON
 from tests.deploy.conftest import TODO_API, package
 
@@ -29,7 +30,7 @@ def test_package_holds_the_runtime_dependencies_only_for_the_templates_runtime(
     assert len(list(output.rglob("*.pyc"))) == sources
     assert (
         f"{sources} pycs for {sources} modules, for Python {LAMBDA_PYTHON} on "
-        "manylinux2014_aarch64" in result.stderr
+        "manylinux2014_aarch64" in result.stdout
     )
 
 
@@ -70,7 +71,10 @@ def test_records_list_exactly_the_files_that_ship(artifact: Path) -> None:
         with record.open(newline="") as rows:
             listed |= {row[0] for row in csv.reader(rows) if row}
     shipped = {p.relative_to(artifact).as_posix() for p in artifact.rglob("*") if p.is_file()}
-    assert listed == shipped
+    # GraphiQL's files come from the npm registry after pip, in no distribution's RECORD.
+    graphiql = {p for p in shipped if p.startswith("graphql_api/_graphiql_assets/")}
+    assert graphiql
+    assert listed == shipped - graphiql
 
 
 def test_without_an_interpreter_of_the_runtimes_version_nothing_is_built(tmp_path: Path) -> None:
@@ -109,3 +113,15 @@ def test_a_failing_install_ends_in_one_line_of_ours_not_a_traceback(tmp_path: Pa
     assert result.returncode == 2
     assert result.stderr.endswith("todo-api: pip install failed (exit code 1); see above\n")
     assert "Traceback" not in result.stderr
+
+
+def test_package_ships_graphiqls_verified_files_where_the_handler_serves_them(
+    artifact: Path,
+) -> None:
+    package = artifact / "graphql_api"
+    assert graphiql_assets.complete(package / "_graphiql_assets")
+    assert (package / "graphiql_assets.json").is_file()
+    assert {p.name for p in (package / "gql" / "static").iterdir()} == {
+        "graphiql.css",
+        "graphiql.js",
+    }

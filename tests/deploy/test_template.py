@@ -45,7 +45,14 @@ JWT_AUTH = {"JwtIssuer": ISSUER, "JwtAudience": AUDIENCE}
 # A browser sends no token when it navigates to a page or asks a preflight.
 # Lambda's managed runtimes that SnapStart supports: Python from 3.12.
 SNAPSTART_RUNTIMES = {"python3.12", "python3.13", "python3.14"}
-NEVER_AUTHORIZED = {"GET /graphiql", "OPTIONS /graphql", "OPTIONS /todo", "OPTIONS /todo/{id}"}
+NEVER_AUTHORIZED = {
+    "GET /",
+    "GET /graphiql",
+    "GET /graphiql/assets/{path+}",
+    "OPTIONS /graphql",
+    "OPTIONS /todo",
+    "OPTIONS /todo/{id}",
+}
 
 
 class _NoManagedPolicies:
@@ -86,7 +93,8 @@ def app_routes() -> set[str]:
         TodoService(InMemoryTodoRepository()), OpenAccess(), Settings(), InMemoryDocumentStore()
     )
     return {
-        f"{method} {route.path}"
+        # A Starlette path parameter spans slashes where an API Gateway one ends in `+`.
+        f"{method} {route.path.replace(':path}', '+}')}"
         for route in app.routes
         if isinstance(route, Route) and route.include_in_schema
         # The legacy paths take every method and answer those they do not serve themselves.

@@ -130,3 +130,24 @@ def test_unusable_persisted_query_and_batch_settings_are_refused(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env({name: value})
+
+
+def test_graphiqls_asset_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "TODO_GRAPHIQL_ASSETS_URL": " https://cdn.jsdelivr.net/npm/ ",
+            "TODO_GRAPHIQL_ASSETS_DIR": "/opt/graphiql",
+        }
+    )
+    assert settings.graphiql_assets_url == "https://cdn.jsdelivr.net/npm"
+    assert settings.graphiql_assets_dir == "/opt/graphiql"
+    assert Settings.from_env({"TODO_GRAPHIQL_ASSETS_URL": ""}).graphiql_assets_url is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["cdn.jsdelivr.net/npm", "javascript:alert(1)", "https://", "https://cdn.example/?v=1"],
+)
+def test_an_unusable_graphiql_asset_url_stops_start_up(value: str) -> None:
+    with pytest.raises(ConfigError, match="TODO_GRAPHIQL_ASSETS_URL must be an http"):
+        Settings.from_env({"TODO_GRAPHIQL_ASSETS_URL": value})
