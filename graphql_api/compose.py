@@ -44,11 +44,15 @@ def dynamodb_client(settings: Settings, *, local_credentials: bool = False) -> D
 
 
 def build_app(settings: Settings, client: DynamoDBClient) -> Starlette:
-    repository = DynamoDBTodoRepository(client, settings.table_name)
+    repository = DynamoDBTodoRepository(
+        client, settings.table_name, records_table=settings.records_table
+    )
     page_sizes = PageSizes(
         settings.page_size_default, settings.page_size_max, settings.max_examined
     )
-    service = TodoService(repository, page_sizes=page_sizes)
+    service = TodoService(
+        repository, page_sizes=page_sizes, idempotency_ttl_s=settings.idempotency_ttl
+    )
     return create_app(service, authenticator(settings), settings)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from graphql_api.model import Todo, TodoQuery
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from tests.conftest import TABLE, CallCounter
+from tests.conftest import RECORDS, TABLE, CallCounter
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -31,7 +31,7 @@ def legacy_item(todo_id: str, **extra: object) -> dict[str, object]:
 
 @pytest.fixture
 def repository(dynamodb: DynamoDBClient) -> DynamoDBTodoRepository:
-    return DynamoDBTodoRepository(dynamodb, TABLE)
+    return DynamoDBTodoRepository(dynamodb, TABLE, records_table=RECORDS)
 
 
 def put(client: DynamoDBClient, item: dict[str, object]) -> None:
@@ -112,7 +112,7 @@ def test_filtered_listing_stops_at_its_work_bound_and_resumes_exactly(
 def test_a_sparse_filtered_page_reads_on_until_it_is_full(
     dynamodb: DynamoDBClient,
 ) -> None:
-    repository = DynamoDBTodoRepository(dynamodb, TABLE)
+    repository = DynamoDBTodoRepository(dynamodb, TABLE, records_table=RECORDS)
     for n in range(350):
         status = "done" if n in (0, 150, 300) else "pending"
         repository.create(Todo(f"id-{n:04d}", "ann", "x", status, 1, n, n))
