@@ -53,7 +53,7 @@ class Attempt:
 
 
 @dataclasses.dataclass
-class Claimed:
+class KeyRecord:
     owner: str
     content: str
     todo: Todo
@@ -85,7 +85,7 @@ class TodoTables(RuleBasedStateMachine):
             repository, page_sizes=PageSizes(20, 100), clock=self.clock, idempotency_ttl_s=TTL_S
         )
         self.todos: dict[str, Todo] = {}
-        self.claims: dict[tuple[str, str], Claimed] = {}
+        self.claims: dict[tuple[str, str], KeyRecord] = {}
         self.attempts: list[Attempt] = []
 
     def teardown(self) -> None:
@@ -112,7 +112,7 @@ class TodoTables(RuleBasedStateMachine):
             self.todos[result.id] = result
             if key is not None:
                 expires_s = result.created_ms // 1000 + TTL_S
-                self.claims[(caller, key)] = Claimed(owner, content, result, expires_s)
+                self.claims[(caller, key)] = KeyRecord(owner, content, result, expires_s)
         else:
             assert type(result) is expected, result
 
