@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.exceptions import ReadTimeoutError
 
 from graphql_api.model import Todo
 from graphql_api.repository import Claim, Claimed
@@ -161,3 +162,31 @@ def test_a_todo_id_already_taken_is_not_mistaken_for_a_retry(
     with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
         repository.create_once(todo(), CLAIM)
     assert "Item" not in dynamodb.get_item(TableName=RECORDS, Key={"pk": {"S": f"idem#{KEY}"}})
+
+
+def test_a_transaction_whose_answer_was_lost_is_retried_by_botocore_and_creates_once(
+    repository: DynamoDBTodoRepository, dynamodb: DynamoDBClient
+) -> None:
+    """The first attempt commits, then its answer times out. botocore tries again; moto, like
+    an engine that ignores the ClientRequestToken, refuses the retry on the record, which holds
+    this very request: the create answers with its own todo, made once."""
+    lost = LostAnswers(dynamodb, times=1)
+    assert repository.create_once(todo(), CLAIM) == Claimed(todo(), "f1", created=False)
+    assert lost.times == 0
+    assert [i["id"]["S"] for i in dynamodb.scan(TableName=TABLE)["Items"]] == ["t1"]
+    assert dynamodb.scan(TableName=RECORDS, Select="COUNT")["Count"] == 1
+
+
+class LostAnswers:
+    """Loses the answers of the first `times` TransactWriteItems after moto applied them (a
+    handler on the same event as moto's runs after it)."""
+
+    def __init__(self, client: DynamoDBClient, times: int) -> None:
+        self.times = times
+        client.meta.events.register("before-send", self)
+
+    def __call__(self, request: Any, **_: Any) -> None:
+        target = request.headers.get("X-Amz-Target", b"")
+        if self.times and bytes(target).endswith(b".TransactWriteItems"):
+            self.times -= 1
+            raise ReadTimeoutError(endpoint_url=request.url)
