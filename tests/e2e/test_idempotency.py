@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import pytest
+from moto.dynamodb.models import DynamoDBBackend
 
 from tests.e2e.conftest import StartServer
 from tests.e2e.lambda_events import authorizer_claims
@@ -187,6 +188,23 @@ def at_once(count: int, call: Callable[[], T]) -> list[T]:
     return replies
 
 
+@pytest.fixture
+def isolated_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB isolates transactions (serializably, item by item); moto does not: it checks
+    a transaction's conditions and then writes, with other requests' threads running in
+    between, and can fail copying a table another transaction is changing. One transaction at
+    a time gives moto's server the isolation this test relies on, as DynamoDB documents it."""
+    lock = threading.Lock()
+    apply = DynamoDBBackend.transact_write_items
+
+    def isolated(backend: DynamoDBBackend, *args: Any, **kwargs: Any) -> None:
+        with lock:
+            apply(backend, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", isolated)
+
+
+@pytest.mark.usefixtures("isolated_transactions")
 def test_concurrent_retries_over_http_create_exactly_one_todo_per_key(
     start_server: StartServer,
 ) -> None:
@@ -199,5 +217,5 @@ def test_concurrent_retries_over_http_create_exactly_one_todo_per_key(
             todo_input = {**body, "idempotencyKey": f"gql-{n}"}
             answers = at_once(6, partial(client.graphql, CREATE, input=todo_input))
             assert answers[0]["data"]["createTodo"]["__typename"] == "Todo"
-            assert all(answer == answers[0] for answer in answers)
+            assert all(answer == answers[0] for answer in answers), answers
         assert len(stored_ids(client)) == 10

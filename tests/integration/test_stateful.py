@@ -6,6 +6,7 @@ against an in-memory model of what the tables must hold."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -81,8 +82,14 @@ class TodoTables(RuleBasedStateMachine):
         create_records_table(self.client, RECORDS)
         self.clock = Clock()
         repository = DynamoDBTodoRepository(self.client, TABLE, records_table=RECORDS)
+        # Ids in creation order: which todo a step picks must not vary between runs.
+        ids = (f"id-{n:04d}" for n in itertools.count())
         self.service = TodoService(
-            repository, page_sizes=PageSizes(20, 100), clock=self.clock, idempotency_ttl_s=TTL_S
+            repository,
+            page_sizes=PageSizes(20, 100),
+            clock=self.clock,
+            new_id=lambda: next(ids),
+            idempotency_ttl_s=TTL_S,
         )
         self.todos: dict[str, Todo] = {}
         self.claims: dict[tuple[str, str], KeyRecord] = {}
