@@ -79,7 +79,8 @@ def attempts_after_a_stall(faulty: FaultyDynamoDB, mode: Mode) -> list[int]:
     )
     table = f"todos-{uuid.uuid4().hex[:8]}"
     create_table(client, table)
-    repository = DynamoDBTodoRepository(client, table)
+    # No create_once here: the records table is named, never used.
+    repository = DynamoDBTodoRepository(client, table, records_table=f"records-{table}")
     faulty.fail(Fault.STALL)
     for _ in range(STALLED_CALLS):
         try_get(repository)

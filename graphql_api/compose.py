@@ -100,11 +100,15 @@ class AttemptDeadline:
 
 
 def build_app(settings: Settings, client: DynamoDBClient) -> Starlette:
-    repository = DynamoDBTodoRepository(client, settings.table_name)
+    repository = DynamoDBTodoRepository(
+        client, settings.table_name, records_table=settings.records_table
+    )
     page_sizes = PageSizes(
         settings.page_size_default, settings.page_size_max, settings.max_examined
     )
-    service = TodoService(repository, page_sizes=page_sizes)
+    service = TodoService(
+        repository, page_sizes=page_sizes, idempotency_ttl_s=settings.idempotency_ttl
+    )
     documents = DynamoDBDocumentStore(client, settings.records_table)
     return create_app(service, authenticator(settings), settings, documents)
 

@@ -20,6 +20,7 @@ class ConfigError(ValueError):
 class Settings:
     table_name: str = "todos"
     records_table: str = "todo-records"
+    idempotency_ttl: int = 24 * 60 * 60
     region: str = "us-east-1"
     dynamodb_endpoint: str | None = None
     cors_origins: tuple[str, ...] = ("*",)
@@ -70,6 +71,7 @@ class Settings:
         return cls(
             table_name=env.get("TODO_TABLE_NAME", defaults.table_name),
             records_table=env.get("TODO_RECORDS_TABLE", defaults.records_table),
+            idempotency_ttl=_int(env, "TODO_IDEMPOTENCY_TTL", defaults.idempotency_ttl),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
             dynamodb_endpoint=_base_url(env, "DYNAMODB_ENDPOINT_URL", "http://localhost:8001"),
             cors_origins=(

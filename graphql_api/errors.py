@@ -8,6 +8,7 @@
     │   └── InvalidCursor     a cursor we did not issue, or one issued for another listing
     ├── Unauthenticated   the request carries no identity we can verify
     ├── Forbidden         the caller may not act for that user
+    ├── IdempotencyKeyReused  a create's idempotency key already stands for other input
     ├── BudgetExhausted   the request has spent what one request may
     │   ├── ReadLimitReached  the stored items it may examine
     │   └── DeadlineReached   its time
@@ -77,6 +78,15 @@ class Forbidden(TodoError):
         super().__init__(f"{field} {reason}.")
         self.field = field
         self.reason = reason
+
+
+class IdempotencyKeyReused(TodoError):
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            "This idempotency key was used for a create with other input; "
+            "use a new key for a new todo."
+        )
+        self.key = key
 
 
 class BudgetExhausted(TodoError):

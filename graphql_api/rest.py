@@ -26,6 +26,7 @@ from graphql_api.errors import (
     BudgetExhausted,
     DeadlineReached,
     Forbidden,
+    IdempotencyKeyReused,
     InvalidCursor,
     InvalidQuery,
     InvalidTodo,
@@ -115,6 +116,9 @@ def _refusal(exc: Exception) -> _Refused:
             return _Refused(404, str(exc))
         case VersionConflict():
             return _Refused(412, str(exc))
+        case IdempotencyKeyReused():
+            note_code("IDEMPOTENCY_KEY_REUSED")
+            return _Refused(422, str(exc))
         case BudgetExhausted():
             note_code("DEADLINE_EXCEEDED")
             return _Refused(503, str(exc), {"Retry-After": "1"})
@@ -176,9 +180,19 @@ class LegacyRoutes:
         caller = self._caller(request)
         body = await self._json_object(request)
         user_id, content = _optional_string(body, "userId"), _optional_string(body, "content")
-        todo = await asyncio.to_thread(
-            self._service.create, caller, self._budget(request), user_id=user_id, content=content
-        )
+        try:
+            todo = await asyncio.to_thread(
+                self._service.create,
+                caller,
+                self._budget(request),
+                user_id=user_id,
+                content=content,
+                idempotency_key=_idempotency_key(request),
+            )
+        except InvalidTodo as exc:
+            if exc.field == "idempotencyKey":
+                raise _Refused(400, f"The Idempotency-Key header {exc.reason}.") from exc
+            raise
         return _json(legacy_item(todo), headers=_etag(todo))
 
     @_failing_with(LIST_FAILED)
@@ -339,6 +353,18 @@ def _optional_string(body: Mapping[str, Any], field: str) -> str | None:
     if not isinstance(value, str):
         raise _Refused(400, f"{field} must be a string.")
     return value
+
+
+def _idempotency_key(request: Request) -> str | None:
+    """The `Idempotency-Key` header: a bare token, or a quoted string as the IETF draft has
+    it (the same key either way)."""
+    keys = request.headers.getlist("idempotency-key")
+    if len(keys) > 1:
+        raise _Refused(400, "Send one Idempotency-Key header, not several.")
+    if not keys:
+        return None
+    key = keys[0].strip()
+    return key[1:-1] if len(key) >= 2 and key[0] == key[-1] == '"' else key
 
 
 def _if_match(request: Request) -> tuple[bool, int | None]:

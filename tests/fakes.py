@@ -9,12 +9,14 @@ from decimal import Decimal
 
 from graphql_api.errors import TodoNotFound, VersionConflict
 from graphql_api.model import Page, Position, Todo, TodoQuery
+from graphql_api.repository import Claim, Claimed
 from graphql_api.repository.documents import StoredDocument, TrustedDocument
 
 
 class InMemoryTodoRepository:
     def __init__(self) -> None:
         self.todos: dict[str, Todo] = {}
+        self.claims: dict[str, tuple[Claim, Todo]] = {}
 
     def get(self, todo_id: str) -> Todo | None:
         return self.todos.get(todo_id)
@@ -42,6 +44,14 @@ class InMemoryTodoRepository:
     def create(self, todo: Todo) -> None:
         assert todo.id not in self.todos
         self.todos[todo.id] = todo
+
+    def create_once(self, todo: Todo, claim: Claim) -> Claimed:
+        earlier = self.claims.get(claim.key)
+        if earlier is not None and earlier[0].expires_s >= claim.now_s:
+            return Claimed(earlier[1], earlier[0].fingerprint, created=False)
+        self.create(todo)
+        self.claims[claim.key] = (claim, todo)
+        return Claimed(todo, claim.fingerprint, created=True)
 
     def update(
         self,

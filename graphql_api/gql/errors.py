@@ -13,6 +13,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from graphql_api.errors import (
     DeadlineReached,
     Forbidden,
+    IdempotencyKeyReused,
     InvalidQuery,
     ReadLimitReached,
     ServiceUnavailable,
@@ -27,6 +28,7 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 FORBIDDEN = "FORBIDDEN"
 READ_LIMIT_EXCEEDED = "READ_LIMIT_EXCEEDED"
 DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
@@ -50,6 +52,8 @@ def field_error(error: TodoError) -> GraphQLError:
                 "reason": error.reason,
                 "retryAfter": error.retry_after,
             }
+        case IdempotencyKeyReused():
+            extensions = {"code": IDEMPOTENCY_KEY_REUSED, "argument": "idempotencyKey"}
         case _:
             raise error
     return GraphQLError(str(error), extensions=extensions)

@@ -120,6 +120,7 @@ class Mutation:
                 context.budget,
                 user_id=input.user_id,
                 content=input.content,
+                idempotency_key=input.idempotency_key,
             )
         except errors.InvalidTodo as exc:
             return ValidationFailedType.from_error(exc)

@@ -155,6 +155,13 @@ class CreateTodoInput:
         "authentication; with it, only an admin may name another user.",
     )
     content: str
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Makes retries safe: a retry with the same key and input (within 24 hours "
+        "by default) creates nothing and returns the todo as first created; the same key "
+        "with other input fails with IDEMPOTENCY_KEY_REUSED. 1-255 visible ASCII characters "
+        "(a UUID, say); keys are the caller's own.",
+    )
 
 
 @strawberry.input(description="Fields left out stay as they are; null is not a value here.")

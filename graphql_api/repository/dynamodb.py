@@ -34,7 +34,8 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from graphql_api.errors import ServiceUnavailable, TodoNotFound, VersionConflict
 from graphql_api.model import MAX_TIME_MS, MAX_VERSION, Page, Position, Todo, TodoQuery
-from graphql_api.repository.table import USER_INDEX
+from graphql_api.repository import Claim, Claimed
+from graphql_api.repository.table import EXPIRES_AT, RECORD_KEY, USER_INDEX, is_live
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -111,17 +112,24 @@ def _unavailable(exc: ClientError) -> ServiceUnavailable | None:
 
 logger = logging.getLogger(__name__)
 
+# A claim that met another transaction in flight on its key tries again: by then that one has
+# committed (and this one replays it) or failed.
+_CLAIM_ATTEMPTS = 4
+_CLAIM_PREFIX = "idem#"
+
 
 class DynamoDBTodoRepository:
-    """Todos in one DynamoDB table (see `table.table_definition`).
+    """Todos in one DynamoDB table (see `table.table_definition`), idempotency keys in the
+    records table (`table.records_table_definition`).
 
     A listing looks at no more than `query.max_examined` stored items (filtered-out ones
     included); where that bound stops it, the page says there is more and where to resume.
     """
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, *, records_table: str) -> None:
         self._client = client
         self._table = table_name
+        self._records = records_table
 
     @_faults("GetItem")
     def get(self, todo_id: str) -> Todo | None:
@@ -180,6 +188,73 @@ class DynamoDBTodoRepository:
             # the item there is this one, not another todo's with the same id.
             if self.get(todo.id) != todo:
                 raise
+
+    @_faults("TransactWriteItems")
+    def create_once(self, todo: Todo, claim: Claim) -> Claimed:
+        """One transaction puts the claim (unless a live one holds the key) and the todo: both
+        or neither, however many callers race. One call, where a plain create makes one too."""
+        items: Any = [self._claim_put(todo, claim), self._todo_put(todo)]
+        for attempt in range(_CLAIM_ATTEMPTS):
+            if attempt:
+                time.sleep(0.025 * 2**attempt)
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except self._client.exceptions.TransactionCanceledException as exc:
+                reasons = exc.response.get("CancellationReasons") or [{}]
+                if any(r.get("Code") == "TransactionConflict" for r in reasons):
+                    continue
+                earlier = self._live_claim(claim, reasons[0].get("Item"))
+                if earlier is not None:
+                    return earlier
+                if reasons[0].get("Code") != "ConditionalCheckFailed":
+                    raise
+            else:
+                return Claimed(todo, claim.fingerprint, created=True)
+        # Other requests on the key kept committing or failing around this one: nothing was
+        # written, and the same request a moment later finds the key settled.
+        raise ServiceUnavailable(
+            "TransactionConflict", "TransactWriteItems", retry_after=RETRY_AFTER_THROTTLED_S
+        )
+
+    def _claim_put(self, todo: Todo, claim: Claim) -> dict[str, Any]:
+        """The claim, with the todo as created: a retry answers with it even after the todo
+        changed or went. An expired claim still stored is overwritten."""
+        return {
+            "Put": {
+                "TableName": self._records,
+                "Item": {
+                    RECORD_KEY: {"S": _CLAIM_PREFIX + claim.key},
+                    "request": {"S": claim.fingerprint},
+                    "todo": {"M": _to_item(todo)},
+                    EXPIRES_AT: _n(claim.expires_s),
+                },
+                "ConditionExpression": "attribute_not_exists(#pk) OR #expires < :now",
+                "ExpressionAttributeNames": {"#pk": RECORD_KEY, "#expires": EXPIRES_AT},
+                "ExpressionAttributeValues": {":now": _n(claim.now_s)},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _todo_put(self, todo: Todo) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": _to_item(todo),
+                "ConditionExpression": "attribute_not_exists(#id)",
+                "ExpressionAttributeNames": {"#id": "id"},
+            }
+        }
+
+    def _live_claim(self, claim: Claim, item: Mapping[str, Any] | None) -> Claimed | None:
+        """The live claim on `claim.key`: `item` when the refusal carried it, else read, as
+        some engines leave the item out of a cancellation reason."""
+        if item is None:
+            key: dict[str, AttributeValueTypeDef] = {RECORD_KEY: {"S": _CLAIM_PREFIX + claim.key}}
+            response = self._client.get_item(TableName=self._records, Key=key, ConsistentRead=True)
+            item = response.get("Item")
+        if item is None or not is_live(item, claim.now_s):
+            return None
+        return Claimed(_to_todo(item["todo"]["M"]), item["request"]["S"], created=False)
 
     @_faults("UpdateItem")
     def update(

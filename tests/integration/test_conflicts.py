@@ -52,7 +52,10 @@ def engine(request: pytest.FixtureRequest, moto_server: str) -> Iterator[Engine]
         )
         client = dynamodb_client(settings, local_credentials=True)
         create_table(client, settings.table_name)
-        engine = Engine(DynamoDBTodoRepository(client, settings.table_name))
+        repository = DynamoDBTodoRepository(
+            client, settings.table_name, records_table=settings.records_table
+        )
+        engine = Engine(repository)
         engine.repository.create(MILK)
         if request.param == "omits the old item":
             faulty.fail(Fault.OMIT_OLD_ITEM)

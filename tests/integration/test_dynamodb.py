@@ -31,8 +31,8 @@ def legacy_item(todo_id: str, **extra: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def repository(dynamodb: DynamoDBClient, table: str) -> DynamoDBTodoRepository:
-    return DynamoDBTodoRepository(dynamodb, table)
+def repository(dynamodb: DynamoDBClient, table: str, records_table: str) -> DynamoDBTodoRepository:
+    return DynamoDBTodoRepository(dynamodb, table, records_table=records_table)
 
 
 Put = Callable[[dict[str, object]], None]
@@ -120,9 +120,9 @@ def test_filtered_listing_stops_at_its_work_bound_and_resumes_exactly(
 
 
 def test_a_sparse_filtered_page_reads_on_until_it_is_full(
-    dynamodb: DynamoDBClient, table: str
+    dynamodb: DynamoDBClient, table: str, records_table: str
 ) -> None:
-    repository = DynamoDBTodoRepository(dynamodb, table)
+    repository = DynamoDBTodoRepository(dynamodb, table, records_table=records_table)
     for n in range(350):
         status = "done" if n in (0, 150, 300) else "pending"
         repository.create(Todo(f"id-{n:04d}", "ann", "x", status, 1, n, n))

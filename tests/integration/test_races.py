@@ -44,7 +44,7 @@ def repository() -> Iterator[DynamoDBTodoRepository]:
     )
     client = dynamodb_client(settings, local_credentials=True)
     create_table(client, settings.table_name)
-    yield DynamoDBTodoRepository(client, settings.table_name)
+    yield DynamoDBTodoRepository(client, settings.table_name, records_table=settings.records_table)
     server.shutdown()
     thread.join()
 

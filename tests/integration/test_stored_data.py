@@ -51,8 +51,8 @@ def item(todo_id: str, **attributes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def repository(dynamodb: DynamoDBClient, table: str) -> DynamoDBTodoRepository:
-    return DynamoDBTodoRepository(dynamodb, table)
+def repository(dynamodb: DynamoDBClient, table: str, records_table: str) -> DynamoDBTodoRepository:
+    return DynamoDBTodoRepository(dynamodb, table, records_table=records_table)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ def test_every_variable_is_read() -> None:
         {
             "TODO_TABLE_NAME": "t",
             "TODO_RECORDS_TABLE": "r",
+            "TODO_IDEMPOTENCY_TTL": "60",
             "AWS_REGION": "eu-central-1",
             "DYNAMODB_ENDPOINT_URL": "http://localhost:8000",
             "TODO_CORS_ORIGINS": "https://a.example, https://b.example",
@@ -29,6 +30,7 @@ def test_every_variable_is_read() -> None:
     assert settings == Settings(
         table_name="t",
         records_table="r",
+        idempotency_ttl=60,
         region="eu-central-1",
         dynamodb_endpoint="http://localhost:8000",
         cors_origins=("https://a.example", "https://b.example"),
@@ -48,7 +50,12 @@ def test_region_falls_back_to_aws_default_region() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TODO_MAX_BODY_BYTES", "lots"), ("TODO_PAGE_SIZE_MAX", "0"), ("DYNAMODB_READ_TIMEOUT", "-1")],
+    [
+        ("TODO_MAX_BODY_BYTES", "lots"),
+        ("TODO_PAGE_SIZE_MAX", "0"),
+        ("DYNAMODB_READ_TIMEOUT", "-1"),
+        ("TODO_IDEMPOTENCY_TTL", "0"),
+    ],
 )
 def test_unusable_values_are_refused_with_the_variable_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
