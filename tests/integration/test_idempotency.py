@@ -4,17 +4,19 @@ transactions that meet another in flight."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
+from botocore.httpsession import URLLib3Session
 
 from graphql_api.errors import ServiceUnavailable
 from graphql_api.model import Todo
 from graphql_api.repository import Claim, Claimed
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from tests.conftest import CallCounter, omit_cancellation_items
+from tests.conftest import ENDPOINT_VARIABLE, CallCounter, omit_cancellation_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -185,15 +187,19 @@ def test_a_transaction_whose_answer_was_lost_is_retried_by_botocore_and_creates_
 
 
 class LostAnswers:
-    """Loses the answers of the first `times` TransactWriteItems after moto applied them (a
-    handler on the same event as moto's runs after it)."""
+    """Loses the answers of the first `times` TransactWriteItems once DynamoDB applied them.
+    In-process moto applies them in its own `before-send` handler, which runs before this one;
+    a DynamoDB server is sent the request here, and its answer dropped."""
 
     def __init__(self, client: DynamoDBClient, times: int) -> None:
         self.times = times
+        self._server = bool(os.environ.get(ENDPOINT_VARIABLE))
         client.meta.events.register("before-send", self)
 
     def __call__(self, request: Any, **_: Any) -> None:
         target = request.headers.get("X-Amz-Target", b"")
         if self.times and bytes(target).endswith(b".TransactWriteItems"):
             self.times -= 1
+            if self._server:
+                URLLib3Session().send(request)
             raise ReadTimeoutError(endpoint_url=request.url)
