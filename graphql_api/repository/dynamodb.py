@@ -273,7 +273,13 @@ class DynamoDBTodoRepository:
             names[f"#{field}"] = _ATTRIBUTES[field]
             values[f":{field}"] = {"S": value}
             sets.append(f"#{field} = :{field}")
-        condition = _condition(expected_version, owner, names, values)
+        # A version stored as another type (legacy data) cannot take `+ 1`: DynamoDB would
+        # refuse the expression itself. The condition turns that into a refusal, read below.
+        values[":number"] = {"S": "N"}
+        condition = (
+            _condition(expected_version, owner, names, values)
+            + " AND (attribute_not_exists(#version) OR attribute_type(#version, :number))"
+        )
         try:
             response = self._client.update_item(
                 TableName=self._table,
@@ -337,7 +343,8 @@ class DynamoDBTodoRepository:
         if expected_version is None:
             return TodoNotFound(todo_id)
         item = response.get("Item")
-        todo = _to_todo(item) if item else self.get(todo_id)
+        # A skipped item (its version unusable) is unknown here too, as to every read.
+        todo = _readable(item) if item else self.get(todo_id)
         if todo is None or (owner is not None and todo.user_id != owner):
             return TodoNotFound(todo_id)  # another's todo does not exist for this caller
         return VersionConflict(todo_id, expected_version, todo.version)

@@ -18,6 +18,7 @@ import pytest
 
 from graphql_api.compose import build_app
 from graphql_api.config import Settings
+from graphql_api.errors import TodoNotFound
 from graphql_api.model import MAX_TIME_MS, Todo, TodoQuery
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
 from tests.e2e.conftest import serving
@@ -193,6 +194,27 @@ def test_a_write_to_a_skipped_item_answers_with_what_it_wrote(
     deleted = repository.delete("bad", expected_version=None, owner=None)
     assert (deleted.id, deleted.version) == ("bad", 1)
     assert repository.get("bad") is None
+
+
+@pytest.mark.parametrize("expected_version", [None, 1, 2])
+def test_an_update_of_an_item_whose_version_is_not_a_number_is_not_found_and_changes_nothing(
+    put: Put,
+    repository: DynamoDBTodoRepository,
+    dynamodb: DynamoDBClient,
+    table: str,
+    expected_version: int | None,
+) -> None:
+    put(item("bad", version={"S": "2"}))
+    before = dynamodb.get_item(TableName=table, Key={"id": {"S": "bad"}})["Item"]
+    with pytest.raises(TodoNotFound):
+        repository.update(
+            "bad",
+            changes={"status": "done"},
+            updated_ms=5,
+            expected_version=expected_version,
+            owner=None,
+        )
+    assert dynamodb.get_item(TableName=table, Key={"id": {"S": "bad"}})["Item"] == before
 
 
 # --- Through both doors ----------------------------------------------------------------------
