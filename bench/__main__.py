@@ -1,0 +1,143 @@
+"""The benchmark suite: `python -m bench [--quick] [--artifact DIR]` (see bench/README.md).
+
+Prints, from one run: cold starts from the artifact and the source tree, warm cost per
+operation, DynamoDB calls per operation, the artifact's size and bytecode, peak RSS, each as a
+ratio to the floor (import boto3, create a DynamoDB client) or to a no-framework handler of
+our own (bench/plain_handler.py), with the machine's load. `--quick` runs every part with tiny
+counts, for CI: its figures mean nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench import artifact, cold, warm
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny counts: a smoke run for CI")
+    parser.add_argument("--runs", type=int, default=11, help="cold starts per variant")
+    parser.add_argument("--rounds", type=int, default=300, help="warm rounds of every operation")
+    parser.add_argument(
+        "--artifact", type=Path, help="a built artifact (default: `todo-api package` into a tmp)"
+    )
+    parser.add_argument(
+        "--artifact-python", help="the interpreter for the artifact (default: see README)"
+    )
+    return parser.parse_args(argv)
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
+    runs, rounds, warmup = (1, 3, 1) if args.quick else (args.runs, args.rounds, 20)
+    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs; load {_load()}")
+    with tempfile.TemporaryDirectory(prefix="bench-") as temporary:
+        workdir = Path(temporary)
+        built, interpreter = _artifact(args, workdir / "artifact")
+        chosen = cold.variants(built, interpreter.python if interpreter else sys.executable)
+        (workdir / "cold").mkdir()
+        cold_figures = cold.measure(chosen, runs, workdir / "cold")
+        inventory = artifact.inventory(built, interpreter) if built and interpreter else None
+    bench = warm.start()
+    warm_figures = warm.measure(bench, rounds, warmup)
+    _print_cold(cold_figures, runs)
+    _print_warm(warm_figures, rounds)
+    if inventory is not None and interpreter is not None:
+        _print_inventory(inventory, interpreter)
+    _print_goals(cold_figures, warm_figures, inventory)
+    print(f"load at the end: {_load()}")
+    return 0 if built else 1
+
+
+def _artifact(
+    args: argparse.Namespace, output: Path
+) -> tuple[Path | None, artifact.Interpreter | None]:
+    built: Path | None = args.artifact
+    if built is None:
+        try:
+            print(f"artifact: {artifact.build(output)}")
+        except RuntimeError as exc:
+            print(f"artifact: none measured; {exc}")
+            return None, None
+        built = output
+    interpreter = artifact.interpreter_for(built, args.artifact_python)
+    print(f"artifact: {built}, run by {interpreter.python} ({interpreter.cache_tag})")
+    return built, interpreter
+
+
+def _print_cold(summaries: list[cold.Summary], runs: int) -> None:
+    floor = summaries[0].ms("init")
+    plain = summaries[1].ms("first")
+    print(f"\nCold start: ms from spawn, median of {runs} interleaved runs; peak RSS in MB")
+    print(
+        f"{'':20} {'import':>7} {'/floor':>7} {'+1st req':>9} {'/floor':>7} {'/plain':>7}"
+        f" {'RSS init':>9} {'RSS 2 req':>10}"
+    )
+    for summary in summaries:
+        init = summary.ms("init")
+        line = f"{summary.variant.name:20} {init:7.0f} {init / floor:6.2f}x"
+        if summary.variant.mode == "floor":
+            line += " " * 27
+        else:
+            first = summary.ms("first")
+            line += f" {first:9.0f} {first / floor:6.2f}x {first / plain:6.2f}x"
+        line += f" {summary.rss_mb('init'):9.1f}"
+        if summary.variant.mode != "floor":
+            line += f" {summary.rss_mb('second'):10.1f}"
+        print(line)
+
+
+def _print_warm(figures: dict[str, warm.Figure], rounds: int) -> None:
+    plain = figures["plain GET /todo/{id}"].median_us
+    print(f"\nWarm: µs per request through the Lambda handler, median of {rounds} rounds")
+    print(f"{'':34} {'µs':>7} {'/plain':>7}  DynamoDB calls")
+    for name, figure in figures.items():
+        print(f"{name:34} {figure.median_us:7.0f} {figure.median_us / plain:6.2f}x  {figure.calls}")
+
+
+def _print_inventory(inventory: artifact.Inventory, interpreter: artifact.Interpreter) -> None:
+    print(
+        f"\nArtifact: {inventory.files:,} files, {inventory.unpacked_bytes / 1e6:.1f} MB "
+        f"unpacked, {inventory.zipped_bytes / 1e6:.1f} MB zipped; {inventory.without_bytecode:,}"
+        f" of {inventory.sources:,} .py without a valid {interpreter.cache_tag} .pyc"
+    )
+
+
+def _print_goals(
+    summaries: list[cold.Summary],
+    figures: dict[str, warm.Figure],
+    inventory: artifact.Inventory | None,
+) -> None:
+    by_name = {summary.variant.name: summary for summary in summaries}
+    floor = by_name["floor"].ms("init")
+    plain = figures["plain GET /todo/{id}"].median_us
+    graphql = figures["GraphQL todo(id:)"].median_us
+    rest = figures["REST GET /todo/{id}"].median_us
+    source = by_name["ours, source tree"].ms("first")
+    print("\nIssue 9's table (goal in brackets)")
+    if "ours, artifact" in by_name:
+        built = by_name["ours, artifact"].ms("init")
+        print(f"  cold, import from the artifact / floor    {built / floor:5.2f}x  (<= 1.5)")
+    print(f"  cold, import + 1st request, source / floor {source / floor:5.2f}x  (<= 1.5)")
+    if inventory is not None:
+        print(
+            f"  artifact zipped                      {inventory.zipped_bytes / 1e6:8.1f} MB (<= 6)"
+        )
+    print(f"  warm GraphQL todo(id:) / plain            {graphql / plain:5.2f}x  (<= 2.0)")
+    print(f"  warm REST GET /todo/{{id}} / plain          {rest / plain:5.2f}x  (<= 1.5)")
+    print(f"  warm GraphQL / REST, same read            {graphql / rest:5.2f}   (<= 1.3)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
