@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from graphql_api.auth import Authenticator
+from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.config import Settings
 from graphql_api.gql.http import GraphQLEndpoint
 from graphql_api.gql.schema import create_schema
@@ -21,15 +22,23 @@ from graphql_api.service import TodoService
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
-def create_app(service: TodoService, authenticator: Authenticator, settings: Settings) -> Starlette:
+def create_app(
+    service: TodoService,
+    authenticator: Authenticator,
+    settings: Settings,
+    *,
+    run: RunBlocking = in_thread,
+) -> Starlette:
+    """`run` is how both doors call the service (see `blocking`)."""
     schema = create_schema(settings)
-    graphql = GraphQLEndpoint(service, authenticator, schema, settings)
+    graphql = GraphQLEndpoint(service, authenticator, schema, settings, run)
     legacy = LegacyRoutes(
         service,
         authenticator,
         max_body_bytes=settings.max_body_bytes,
         list_max_bytes=settings.max_response_bytes,
         request_timeout=settings.request_timeout,
+        run=run,
     )
     # CORS middleware on /graphql only: the legacy routes answer their own preflights with the
     # exact headers the legacy API sent.

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from graphql_api.blocking import in_thread
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import ConfigError, Settings
 from graphql_api.repository.legacy_copy import CopyReport, copy_legacy_table
@@ -154,7 +155,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         settings = _with_auth(settings)
 
     with _dynamodb(settings, create=args.create_table) as (settings, local):
-        app = build_app(settings, dynamodb_client(settings, local_credentials=local))
+        app = build_app(settings, dynamodb_client(settings, local_credentials=local), run=in_thread)
         logger.info("GraphiQL: http://%s:%d/graphiql", args.host, args.port)
         # No access log: the app writes its own line per request. No log config: uvicorn's
         # lines go through the JSON logging set up above. No lifespan: the app has none, as

@@ -9,6 +9,7 @@ from botocore.config import Config
 
 from graphql_api.app import create_app
 from graphql_api.auth import Authenticator, JwtAuthenticator, OpenAccess, TokenVerifier
+from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.config import Settings
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
 from graphql_api.request_log import count_dynamodb_call
@@ -43,13 +44,15 @@ def dynamodb_client(settings: Settings, *, local_credentials: bool = False) -> D
     return client
 
 
-def build_app(settings: Settings, client: DynamoDBClient) -> Starlette:
+def build_app(
+    settings: Settings, client: DynamoDBClient, *, run: RunBlocking = in_thread
+) -> Starlette:
     repository = DynamoDBTodoRepository(client, settings.table_name)
     page_sizes = PageSizes(
         settings.page_size_default, settings.page_size_max, settings.max_examined
     )
     service = TodoService(repository, page_sizes=page_sizes)
-    return create_app(service, authenticator(settings), settings)
+    return create_app(service, authenticator(settings), settings, run=run)
 
 
 def authenticator(settings: Settings) -> Authenticator:

@@ -11,6 +11,7 @@ import os
 from mangum import Mangum
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from graphql_api.blocking import inline
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
 from graphql_api.request_log import configure_logging
@@ -38,4 +39,6 @@ class StagePrefix:
 
 _settings = Settings.from_env(os.environ)
 configure_logging(_settings.log_level)
-handler = Mangum(StagePrefix(build_app(_settings, dynamodb_client(_settings))), lifespan="off")
+# One request at a time per instance: the service is called inline, with no thread hop.
+_app = build_app(_settings, dynamodb_client(_settings), run=inline)
+handler = Mangum(StagePrefix(_app), lifespan="off")

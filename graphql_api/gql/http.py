@@ -20,6 +20,7 @@ from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graphql_api.auth import Authenticator
+from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
 from graphql_api.budget import for_request
 from graphql_api.config import Settings
@@ -59,7 +60,9 @@ class GraphQLEndpoint:
         authenticator: Authenticator,
         schema: strawberry.Schema,
         settings: Settings,
+        run: RunBlocking = in_thread,
     ) -> None:
+        self._run = run
         self._service = service
         self._authenticator = authenticator
         self._schema = schema
@@ -101,7 +104,7 @@ class GraphQLEndpoint:
             max_examined=self._settings.request_max_examined,
             timeout=self._settings.request_timeout,
         )
-        return Context(self._service, caller, budget)
+        return Context(self._service, caller, budget, self._run)
 
     def _bounded(self, body: bytes) -> bytes:
         """The body, or an error in its place where it is over what Lambda can return (API

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -90,7 +89,7 @@ class Query:
     ) -> TodoConnection | None:
         context = info.context
         try:
-            page = await asyncio.to_thread(
+            page = await context.run(
                 context.service.list_todos,
                 context.caller,
                 context.budget,
@@ -114,7 +113,7 @@ class Mutation:
     async def create_todo(self, info: Info, input: CreateTodoInput) -> CreateTodoResult | None:
         context = info.context
         try:
-            todo = await asyncio.to_thread(
+            todo = await context.run(
                 context.service.create,
                 context.caller,
                 context.budget,
@@ -131,7 +130,7 @@ class Mutation:
     async def update_todo(self, info: Info, input: UpdateTodoInput) -> UpdateTodoResult | None:
         context = info.context
         try:
-            todo = await asyncio.to_thread(
+            todo = await context.run(
                 context.service.update,
                 context.caller,
                 context.budget,
@@ -154,7 +153,7 @@ class Mutation:
     async def delete_todo(self, info: Info, input: DeleteTodoInput) -> DeleteTodoResult | None:
         context = info.context
         try:
-            todo = await asyncio.to_thread(
+            todo = await context.run(
                 context.service.delete,
                 context.caller,
                 context.budget,
