@@ -13,7 +13,7 @@ def test_package_holds_the_runtime_dependencies_only(tmp_path: Path) -> None:
         [TODO_API, "package", "--output", str(output)], capture_output=True, text=True, check=True
     )
     installed = {path.name for path in output.iterdir()}
-    assert {"graphql_api", "strawberry", "starlette", "mangum", "boto3", "pythonjsonlogger"} <= (
+    assert {"graphql_api", "strawberry", "starlette", "mangum", "botocore", "pythonjsonlogger"} <= (
         installed
     )
     assert not {"uvicorn", "moto", "pytest", "playwright", "tests", "bin"} & installed
