@@ -34,7 +34,11 @@ class Variant:
     python: str
     path: tuple[str, ...]
     mode: str
-    """`floor`, `plain` or `ours` (see cold_child.py)."""
+    """`floor`, `botocore`, `plain` or `ours` (see cold_child.py)."""
+
+    @property
+    def serves(self) -> bool:
+        return self.mode in ("plain", "ours")
 
 
 @dataclass(frozen=True)
@@ -65,17 +69,20 @@ def variants(artifact: Path | None, artifact_python: str) -> list[Variant]:
     ]
     if artifact is not None:
         found += [
-            Variant("floor, artifact", artifact_python, (str(artifact),), "floor"),
+            Variant("botocore, artifact", artifact_python, (str(artifact),), "botocore"),
             Variant("ours, artifact", artifact_python, (str(artifact),), "ours"),
         ]
     return found
 
 
-def measure(chosen: Sequence[Variant], runs: int, workdir: Path) -> list[Summary]:
-    """`runs` cold starts of each variant, interleaved, after one untimed start of each."""
+def measure(
+    chosen: Sequence[Variant], runs: int, workdir: Path, *, warm_up: bool = True
+) -> list[Summary]:
+    """`runs` cold starts of each variant, interleaved, after one untimed start of each (which
+    fills the page cache) unless not `warm_up`."""
     _prepare(workdir)
     results: dict[str, list[Run]] = {variant.name: [] for variant in chosen}
-    for variant in chosen:
+    for variant in chosen if warm_up else ():
         run_once(variant, workdir)
     for _ in range(runs):
         for variant in chosen:
