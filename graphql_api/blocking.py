@@ -2,9 +2,9 @@
 
 Under uvicorn many requests share one event loop, so each blocking call goes to a worker
 thread and the loop serves the others meanwhile (`in_thread`). A Lambda instance serves one
-request at a time: nothing could run meanwhile, and the hop to a thread would cost 100-200 µs
-a call for nothing, so the Lambda handler calls inline (`inline`). The composition root
-chooses; `in_thread`, right anywhere, is the default.
+request at a time: nothing could run meanwhile, and each hop (a hand-off to a worker and a
+wake-up of the loop) would be paid for nothing, so the Lambda handler calls inline
+(`inline`). The composition root chooses; `in_thread`, right anywhere, is the default.
 """
 
 from __future__ import annotations
