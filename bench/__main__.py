@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -30,6 +31,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--artifact", type=Path, help="a built artifact (default: `todo-api package` into a tmp)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another source tree (a work tree of main, say) measured in the same run: its cold "
+        "start from source among ours, its warm requests in a child process right after ours",
     )
     parser.add_argument(
         "--artifact-python", help="the interpreter for the artifact (default: see README)"
@@ -52,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         workdir = Path(temporary)
         if not args.warm_only:
             built, interpreter = _artifact(args, workdir / "artifact")
-            chosen = cold.variants(built, interpreter.python if interpreter else sys.executable)
+            python = interpreter.python if interpreter else sys.executable
+            chosen = cold.variants(built, python, args.baseline)
             (workdir / "cold").mkdir()
             cold_figures = cold.measure(chosen, runs, workdir / "cold", warm_up=not args.quick)
             if built is not None and interpreter is not None:
@@ -63,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_cold(cold_figures, runs)
     _print_warm(warm_figures, rounds)
     _print_goals(cold_figures, warm_figures, inventory)
+    if args.baseline is not None:
+        _print_baseline_warm(args.baseline, rounds, quick=args.quick)
     print(f"load at the end: {_load()}")
     return 0 if built or args.warm_only else 1
 
@@ -121,6 +131,24 @@ def _print_inventory(inventory: artifact.Inventory, interpreter: artifact.Interp
     )
 
 
+def _print_baseline_warm(baseline: Path, rounds: int, *, quick: bool) -> None:
+    """The baseline's warm requests, measured by this suite in a child process that finds the
+    baseline's `graphql_api` first (and this suite's `bench`)."""
+    command = [sys.executable, "-m", "bench", "--warm-only", "--rounds", str(rounds)]
+    with tempfile.TemporaryDirectory(prefix="bench-baseline-") as first:
+        (Path(first) / "graphql_api").symlink_to(baseline.resolve() / "graphql_api")
+        result = subprocess.run(
+            [*command, *(["--quick"] if quick else [])],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=first,  # `-m` puts the working directory first on the path
+            env={**os.environ, "PYTHONPATH": os.pathsep.join((first, str(cold.REPO)))},
+        )
+    warm_part = result.stdout.split("\n\n", 1)[1].split("\nload at the end")[0]
+    print(f"\nBaseline {baseline}, just after:\n{warm_part}")
+
+
 def _print_goals(
     summaries: list[cold.Summary],
     figures: dict[str, warm.Figure],
@@ -134,9 +162,10 @@ def _print_goals(
     if "ours, artifact" in by_name:
         built = by_name["ours, artifact"].ms("init") / by_name["floor"].ms("init")
         print(f"  cold, import from the artifact / floor    {built:5.2f}x  (<= 1.5)")
-    if "ours, source tree" in by_name:
-        source = by_name["ours, source tree"].ms("first") / by_name["floor"].ms("init")
-        print(f"  cold, import + 1st request, source / floor {source:5.2f}x  (<= 1.5)")
+    for name, label in (("ours, source tree", "source  "), ("baseline, source", "baseline")):
+        if name in by_name:
+            source = by_name[name].ms("first") / by_name["floor"].ms("init")
+            print(f"  cold, import + 1st request, {label} / floor {source:5.2f}x  (<= 1.5)")
     if inventory is not None:
         print(
             f"  artifact zipped                      {inventory.zipped_bytes / 1e6:8.1f} MB (<= 6)"

@@ -60,13 +60,17 @@ class Summary:
         return statistics.median(run.rss_kib[stage] for run in self.runs) / 1024
 
 
-def variants(artifact: Path | None, artifact_python: str) -> list[Variant]:
+def variants(
+    artifact: Path | None, artifact_python: str, baseline: Path | None = None
+) -> list[Variant]:
     site = sysconfig.get_paths()["purelib"]
     found = [
         Variant("floor", sys.executable, (site,), "floor"),
         Variant("plain handler", sys.executable, (site,), "plain"),
         Variant("ours, source tree", sys.executable, (str(REPO), site), "ours"),
     ]
+    if baseline is not None:
+        found.append(Variant("baseline, source", sys.executable, (str(baseline), site), "ours"))
     if artifact is not None:
         found += [
             Variant("botocore, artifact", artifact_python, (str(artifact),), "botocore"),
@@ -80,7 +84,7 @@ def measure(
 ) -> list[Summary]:
     """`runs` cold starts of each variant, interleaved, after one untimed start of each (which
     fills the page cache) unless not `warm_up`."""
-    _prepare(workdir)
+    _prepare(workdir, [Path(v.path[0]) for v in chosen if v.mode == "ours" and len(v.path) > 1])
     results: dict[str, list[Run]] = {variant.name: [] for variant in chosen}
     for variant in chosen if warm_up else ():
         run_once(variant, workdir)
@@ -115,7 +119,7 @@ def run_once(variant: Variant, workdir: Path) -> Run:
     return Run(ms, rss)
 
 
-def _prepare(workdir: Path) -> None:
+def _prepare(workdir: Path, source_trees: Sequence[Path]) -> None:
     for name in ("cold_child.py", "fake_dynamodb.py", "plain_handler.py"):
         shutil.copy(HERE / name, workdir / name)
     rest = event("http_api_v2", "GET", f"/todo/{TODO_ID}")
@@ -123,7 +127,8 @@ def _prepare(workdir: Path) -> None:
     events |= {"second": rest, "plain": rest}
     (workdir / "events.json").write_text(json.dumps(events))
     # A source tree that has run once has its bytecode; never time the compiler.
-    compileall.compile_dir(REPO / "graphql_api", quiet=1)
+    for tree in source_trees:
+        compileall.compile_dir(tree / "graphql_api", quiet=1)
 
 
 def _environment(path: Sequence[str]) -> dict[str, str]:
