@@ -35,14 +35,15 @@ class Inventory:
     """`.py` files with no valid `.pyc` for the interpreter: compiled at every cold start."""
 
 
-def build(output: Path) -> str:
-    """`todo-api package --output output`, from this source tree; what it printed last."""
+def build(output: Path, source: Path = REPO) -> str:
+    """`todo-api package --output output`, from the source tree `source`; what it printed
+    last."""
     result = subprocess.run(
         [sys.executable, "-m", "graphql_api.cli", "package", "--output", str(output)],
         capture_output=True,
         text=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=source,
+        env={**os.environ, "PYTHONPATH": str(source)},
     )
     lines = (result.stderr or result.stdout).strip().splitlines()
     if result.returncode != 0:

@@ -61,7 +61,10 @@ class Summary:
 
 
 def variants(
-    artifact: Path | None, artifact_python: str, baseline: Path | None = None
+    artifact: Path | None,
+    artifact_python: str,
+    baseline: Path | None = None,
+    baseline_artifact: Path | None = None,
 ) -> list[Variant]:
     site = sysconfig.get_paths()["purelib"]
     found = [
@@ -76,6 +79,9 @@ def variants(
             Variant("botocore, artifact", artifact_python, (str(artifact),), "botocore"),
             Variant("ours, artifact", artifact_python, (str(artifact),), "ours"),
         ]
+    if baseline_artifact is not None:
+        path = (str(baseline_artifact),)
+        found.append(Variant("baseline, artifact", artifact_python, path, "ours"))
     return found
 
 

@@ -20,7 +20,7 @@ PARTS = (
     "GraphQL 10 aliased todo(id:)",
     "REST DELETE /todo/{id}",
     "1 GetItem",
-    "Artifact:",
+    "Our artifact:",
     ".pyc",
     "Issue 9's table",
 )
