@@ -14,7 +14,9 @@ from graphql_api.auth import Authenticator
 from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.config import Settings
 from graphql_api.gql.http import GraphQLEndpoint
+from graphql_api.gql.persisted import PersistedQueries
 from graphql_api.gql.schema import create_schema
+from graphql_api.repository.documents import DocumentStore
 from graphql_api.request_log import RequestLog, note_code, note_unexpected
 from graphql_api.rest import LegacyRoutes
 from graphql_api.service import TodoService
@@ -26,18 +28,26 @@ def create_app(
     service: TodoService,
     authenticator: Authenticator,
     settings: Settings,
+    documents: DocumentStore,
     *,
     run: RunBlocking = in_thread,
 ) -> Starlette:
-    """`run` is how both doors call the service (see `blocking`)."""
+    """`documents` keeps persisted queries and trusted documents (see gql/persisted.py); `run`
+    is how both doors call the service (see `blocking`)."""
     schema = create_schema(settings)
-    graphql = GraphQLEndpoint(service, authenticator, schema, settings, run)
+    persisted = PersistedQueries(
+        documents,
+        trusted_only=settings.trusted_documents,
+        ttl_s=settings.persisted_query_ttl_days * 86_400,
+    )
+    graphql = GraphQLEndpoint(service, authenticator, schema, settings, persisted, run=run)
     legacy = LegacyRoutes(
         service,
         authenticator,
         max_body_bytes=settings.max_body_bytes,
         list_max_bytes=settings.max_response_bytes,
         request_timeout=settings.request_timeout,
+        overrun=settings.dynamodb_overrun_s,
         run=run,
     )
     # CORS middleware on /graphql only: the legacy routes answer their own preflights with the
@@ -51,16 +61,30 @@ def create_app(
     )
     return Starlette(
         routes=[
+            Route("/", _signpost, methods=["GET"]),
             Route(
                 "/graphql", graphql.__call__, methods=["GET", "POST", "OPTIONS"], middleware=[cors]
             ),
             # The page alone, for a gateway that asks a token of every /graphql request: a
             # browser's navigation sends none.
             Route("/graphiql", graphql.graphiql, methods=["GET"]),
+            Route("/graphiql/assets/{path:path}", graphql.graphiql_asset, methods=["GET"]),
             *legacy.routes(),
         ],
         middleware=[Middleware(RequestLog)],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+
+
+async def _signpost(request: Request) -> Response:
+    """Where a newcomer's first request lands: where to go instead."""
+    root = request.scope.get("root_path", "")
+    return JSONResponse(
+        {
+            "message": "This is the todo API: send GraphQL to graphql; open graphiql in a browser.",
+            "graphql": f"{root}/graphql",
+            "graphiql": f"{root}/graphiql",
+        }
     )
 
 

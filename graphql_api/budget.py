@@ -2,7 +2,8 @@
 
 A door opens one `Budget` per request; the service draws on it before each call to storage, so
 every part of a request that starts can finish, and the parts after the budget runs out are
-refused without touching storage. Standard library only.
+refused without touching storage. The budget a door opened is also the request's `current()`
+one, which storage client hooks consult (see `compose.AttemptDeadline`). Standard library only.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from graphql_api.errors import DeadlineReached, ReadLimitReached
 
@@ -51,8 +53,12 @@ class Budget:
     def examined(self) -> int:
         return self._max_examined - self._left
 
+    @property
+    def out_of_time(self) -> bool:
+        return self._deadline is not None and self._clock() >= self._deadline
+
     def check_time(self) -> None:
-        if self._deadline is not None and self._clock() >= self._deadline:
+        if self.out_of_time:
             raise DeadlineReached
 
     def reserve(self, wanted: int) -> int:
@@ -70,17 +76,31 @@ class Budget:
             self._left += unused
 
 
+# A request's work runs in worker threads, which carry the context they were started from.
+_current: ContextVar[Budget | None] = ContextVar("budget", default=None)
+
+
+def current() -> Budget | None:
+    """The budget of the request this code runs for; None outside requests."""
+    return _current.get()
+
+
 # Time kept back from Lambda's remaining time, to answer before the invocation is cut off.
 DEADLINE_MARGIN_S = 1.0
 
 
-def for_request(lambda_context: object | None, *, max_examined: int, timeout: float) -> Budget:
+def for_request(
+    lambda_context: object | None, *, max_examined: int, timeout: float, overrun: float = 0.0
+) -> Budget:
     """A request's budget: `timeout` seconds from now, or less when Lambda's invocation ends
-    sooner (its context knows the remaining time), keeping `DEADLINE_MARGIN_S` to answer."""
+    sooner (its context knows the remaining time), keeping `overrun` (how long storage calls
+    may run past the deadline) and `DEADLINE_MARGIN_S` to answer."""
     seconds = timeout
     remaining_ms: Callable[[], int] | None = getattr(
         lambda_context, "get_remaining_time_in_millis", None
     )
     if remaining_ms is not None:
-        seconds = min(timeout, remaining_ms() / 1000 - DEADLINE_MARGIN_S)
-    return Budget.starting_now(max_examined=max_examined, seconds=seconds)
+        seconds = min(timeout, remaining_ms() / 1000 - DEADLINE_MARGIN_S - overrun)
+    budget = Budget.starting_now(max_examined=max_examined, seconds=seconds)
+    _current.set(budget)
+    return budget

@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
+
+# botocore's legacy retry mode waits this long before DynamoDB's second attempt, doubling the
+# wait before each one after (its `_retry.json`; no jitter).
+DYNAMODB_FIRST_BACKOFF_S = 0.05
 
 
 class ConfigError(ValueError):
@@ -14,6 +19,8 @@ class ConfigError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     table_name: str = "todos"
+    records_table: str = "todo-records"
+    idempotency_ttl: int = 24 * 60 * 60
     region: str = "us-east-1"
     dynamodb_endpoint: str | None = None
     cors_origins: tuple[str, ...] = ("*",)
@@ -27,6 +34,11 @@ class Settings:
     max_response_bytes: int = 5_000_000
     request_timeout: float = 10.0
     introspection: bool = True
+    max_batch: int = 10
+    trusted_documents: bool = False
+    persisted_query_ttl_days: int = 30
+    # Seconds a shared cache may keep an anonymous GET answer; 0 asks caches to store nothing.
+    get_max_age: int = 0
     auth: str = "none"
     jwt_secret: str | None = None
     jwt_issuer: str | None = None
@@ -38,6 +50,18 @@ class Settings:
     dynamodb_read_timeout: float = 2.0
     dynamodb_max_attempts: int = 3
     log_level: str = "INFO"
+    # Where browsers fetch GraphiQL's npm files from instead of this API; see graphiql_assets.
+    graphiql_assets_url: str | None = None
+    # Where this API finds the files it serves; None: where `todo-api package` puts them.
+    graphiql_assets_dir: str | None = None
+
+    @property
+    def dynamodb_overrun_s(self) -> float:
+        """How long a request can run past its deadline: no attempt of a DynamoDB call starts
+        after it, but one that started just before can take a connection and a read timeout,
+        and botocore then sleeps through its remaining back-offs."""
+        backoffs = DYNAMODB_FIRST_BACKOFF_S * (2.0 ** (self.dynamodb_max_attempts - 1) - 1)
+        return self.dynamodb_connect_timeout + self.dynamodb_read_timeout + backoffs
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -46,8 +70,10 @@ class Settings:
         origins = env.get("TODO_CORS_ORIGINS")
         return cls(
             table_name=env.get("TODO_TABLE_NAME", defaults.table_name),
+            records_table=env.get("TODO_RECORDS_TABLE", defaults.records_table),
+            idempotency_ttl=_int(env, "TODO_IDEMPOTENCY_TTL", defaults.idempotency_ttl),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
-            dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT_URL") or None,
+            dynamodb_endpoint=_base_url(env, "DYNAMODB_ENDPOINT_URL", "http://localhost:8001"),
             cors_origins=(
                 tuple(o.strip() for o in origins.split(",") if o.strip())
                 if origins is not None
@@ -64,6 +90,12 @@ class Settings:
             max_response_bytes=_int(env, "TODO_MAX_RESPONSE_BYTES", defaults.max_response_bytes),
             request_timeout=_float(env, "TODO_REQUEST_TIMEOUT", defaults.request_timeout),
             introspection=_bool(env, "TODO_INTROSPECTION", defaults.introspection),
+            max_batch=_int(env, "TODO_MAX_BATCH", defaults.max_batch),
+            trusted_documents=_bool(env, "TODO_TRUSTED_DOCUMENTS", defaults.trusted_documents),
+            persisted_query_ttl_days=_int(
+                env, "TODO_PERSISTED_QUERY_TTL_DAYS", defaults.persisted_query_ttl_days
+            ),
+            get_max_age=_int(env, "TODO_GET_MAX_AGE", defaults.get_max_age, minimum=0),
             **_auth(env, defaults),
             dynamodb_connect_timeout=_float(
                 env, "DYNAMODB_CONNECT_TIMEOUT", defaults.dynamodb_connect_timeout
@@ -75,10 +107,14 @@ class Settings:
                 env, "DYNAMODB_MAX_ATTEMPTS", defaults.dynamodb_max_attempts
             ),
             log_level=_level(env.get("LOG_LEVEL", defaults.log_level)),
+            graphiql_assets_url=_base_url(
+                env, "TODO_GRAPHIQL_ASSETS_URL", "https://cdn.jsdelivr.net/npm"
+            ),
+            graphiql_assets_dir=env.get("TODO_GRAPHIQL_ASSETS_DIR") or None,
         )
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None:
         return default
@@ -86,8 +122,8 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1, not {value}")
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
     return value
 
 
@@ -121,6 +157,20 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value not in ("true", "false"):
         raise ConfigError(f"{name} must be true or false, not {raw!r}")
     return value == "true"
+
+
+def _base_url(env: Mapping[str, str], name: str, example: str) -> str | None:
+    raw = env.get(name, "").strip()
+    return base_url(raw, name, example) if raw else None
+
+
+def base_url(raw: str, name: str, example: str) -> str:
+    """`raw` without a trailing slash; ConfigError unless it is an http(s) URL with a host and
+    no query (botocore would answer a traceback, a browser a broken page)."""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"{name} must be an http(s) URL such as {example}, not {raw!r}")
+    return raw.rstrip("/")
 
 
 def _level(raw: str) -> str:

@@ -8,9 +8,12 @@
     │   └── InvalidCursor     a cursor we did not issue, or one issued for another listing
     ├── Unauthenticated   the request carries no identity we can verify
     ├── Forbidden         the caller may not act for that user
-    └── BudgetExhausted   the request has spent what one request may
-        ├── ReadLimitReached  the stored items it may examine
-        └── DeadlineReached   its time
+    ├── IdempotencyKeyReused  a create's idempotency key already stands for other input
+    ├── BudgetExhausted   the request has spent what one request may
+    │   ├── ReadLimitReached  the stored items it may examine
+    │   └── DeadlineReached   its time
+    └── ServiceUnavailable  storage stayed throttled, failing or out of reach through every
+                            attempt; the same request may succeed in a moment
 
 Anything else raised below the doors is unexpected: masked for the client, logged with detail.
 """
@@ -77,6 +80,15 @@ class Forbidden(TodoError):
         self.reason = reason
 
 
+class IdempotencyKeyReused(TodoError):
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            "This idempotency key was used for a create with other input; "
+            "use a new key for a new todo."
+        )
+        self.key = key
+
+
 class BudgetExhausted(TodoError):
     """Nothing was read or written for the refused part; what came before it stands."""
 
@@ -96,3 +108,16 @@ class DeadlineReached(BudgetExhausted):
             "This request ran out of time before this part could start; "
             "ask for it in another request."
         )
+
+
+class ServiceUnavailable(TodoError):
+    """`reason` is the AWS error code (`ProvisionedThroughputExceededException`,
+    `InternalServerError`) or the transport's failure (`ReadTimeout`, `ConnectionFailed`);
+    `operation` the storage call that gave up. A write that gave up this way may or may not
+    have been applied, never in part: it was one conditional request."""
+
+    def __init__(self, reason: str, operation: str, *, retry_after: int) -> None:
+        super().__init__(f"The todo store is unavailable ({reason}); try again in {retry_after} s.")
+        self.reason = reason
+        self.operation = operation
+        self.retry_after = retry_after

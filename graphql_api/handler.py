@@ -23,6 +23,7 @@ from graphql_api.blocking import inline  # noqa: E402
 from graphql_api.compose import build_app, dynamodb_client  # noqa: E402
 from graphql_api.config import Settings  # noqa: E402
 from graphql_api.request_log import configure_logging  # noqa: E402
+from graphql_api.snapstart import register_hooks  # noqa: E402
 
 
 class StagePrefix:
@@ -49,8 +50,10 @@ def _handler() -> Mangum:
     try:
         settings = Settings.from_env(os.environ)
         configure_logging(settings.log_level)
+        client = dynamodb_client(settings)
+        register_hooks(client)
         # One request at a time per instance: the service is called inline, with no thread hop.
-        app = build_app(settings, dynamodb_client(settings), run=inline)
+        app = build_app(settings, client, run=inline)
         return Mangum(StagePrefix(app), lifespan="off")
     finally:
         gc.freeze()

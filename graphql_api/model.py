@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import TypeGuard
 
 from graphql_api.errors import InvalidCursor
@@ -18,8 +20,13 @@ PENDING = "pending"
 MAX_USER_ID_LENGTH = 128
 MAX_CONTENT_LENGTH = 10_000
 MAX_STATUS_LENGTH = 64
-# DynamoDB refuses partition keys over 2048 bytes; ids we issue are 36-character UUIDs.
-MAX_ID_LENGTH = 512
+# DynamoDB's limit for a partition key, and so for any id (or owner) an item can have: the API
+# takes every id that can be stored. Ids we issue are 36-character UUIDs.
+MAX_KEY_BYTES = 2048
+# The times a GraphQL DateTime (and most clients) can carry: 1970-01-01 to 9999-12-31, UTC.
+MAX_TIME_MS = 253_402_300_799_999
+# GraphQL's Int is 32 bits.
+MAX_VERSION = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,8 @@ class Todo:
     version: int
     created_ms: int
     updated_ms: int
+    position: Position | None = field(default=None, compare=False, repr=False)
+    """Where storage holds it, exactly as stored; None for a todo not read from storage."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +59,21 @@ OPEN_ACCESS = Caller(user_id=None, admin=True)
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """Where a listing stands: the key of the last item handed out or looked at.
+    """Where a listing stands: the key of the last item handed out or looked at, exactly as
+    stored, so that a listing resumes right after it whatever the item holds.
 
-    `user_id` and `created_ms` are set whenever they are known; a listing by user needs them,
-    a listing of the whole table needs only `id`.
+    `user_id` and `created` are set whenever they are known; a listing by user needs them, a
+    listing of the whole table needs only `id`. `created` is the stored `dateCreated` number
+    as DynamoDB's decimal text: it may be fractional or out of any date's range.
     """
 
     id: str
     user_id: str | None = None
-    created_ms: int | None = None
+    created: str | None = None
 
     @classmethod
     def of(cls, todo: Todo) -> Position:
-        return cls(todo.id, todo.user_id, todo.created_ms)
+        return todo.position or cls(todo.id, todo.user_id, str(todo.created_ms))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +130,10 @@ def encode_cursor(position: Position, listing: Listing) -> str:
     fields = {
         "i": position.id,
         "u": position.user_id,
-        "c": position.created_ms,
+        "c": position.created,
         "l": [listing.user_id, listing.status, listing.newest_first],
     }
-    raw = json.dumps(fields, separators=(",", ":")).encode()
+    raw = json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
@@ -135,16 +146,47 @@ def decode_cursor(cursor: str, listing: Listing) -> Position:
         raise InvalidCursor(cursor) from exc
     if not isinstance(fields, dict):
         raise InvalidCursor(cursor)
-    todo_id, user_id, created_ms = fields.get("i"), fields.get("u"), fields.get("c")
+    todo_id, user_id = fields.get("i"), fields.get("u")
     if not _is_key(todo_id) or not (user_id is None or _is_key(user_id)):
         raise InvalidCursor(cursor)
-    if not (created_ms is None or (type(created_ms) is int and created_ms >= 0)):
-        raise InvalidCursor(cursor)
+    created = _created(fields.get("c"), cursor)
     if fields.get("l") != [listing.user_id, listing.status, listing.newest_first]:
         raise InvalidCursor(cursor)
-    if listing.user_id is not None and (user_id != listing.user_id or created_ms is None):
+    if listing.user_id is not None and (user_id != listing.user_id or created is None):
         raise InvalidCursor(cursor)
-    return Position(todo_id, user_id, created_ms)
+    return Position(todo_id, user_id, created)
+
+
+def _created(value: object, cursor: str) -> str | None:
+    """A cursor's `dateCreated`: None, or the stored number's text. Cursors issued before
+    numbers were carried as text hold a whole number of milliseconds."""
+    if value is None:
+        return None
+    if type(value) is int and value >= 0:
+        return str(value)
+    if isinstance(value, str) and is_storable_number(value):
+        return value
+    raise InvalidCursor(cursor)
+
+
+# DynamoDB's numbers: up to 38 significant digits, magnitudes from 1e-130 to below 1e126.
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,4})?")
+_MAX_NUMBER_TEXT = 200
+
+
+def is_storable_number(text: str) -> bool:
+    """Whether DynamoDB would take `text` as a number (so a cursor cannot smuggle in one that
+    it refuses)."""
+    if len(text) > _MAX_NUMBER_TEXT or not _NUMBER.fullmatch(text):
+        return False
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return False
+    if number.is_zero():
+        return True
+    significant = "".join(map(str, number.as_tuple().digits)).strip("0")
+    return len(significant) <= 38 and -130 <= number.adjusted() <= 125
 
 
 def is_text(value: str) -> bool:
@@ -158,8 +200,14 @@ def is_text(value: str) -> bool:
 
 
 def is_possible_id(value: str) -> bool:
-    """Whether an item could have this id; anything else is unknown without asking DynamoDB."""
-    return 0 < len(value) <= MAX_ID_LENGTH and is_text(value)
+    """Whether an item could have this id (or owner): 1 to 2048 bytes of UTF-8. Anything else
+    is unknown without asking DynamoDB."""
+    # Characters first: a string of more characters than the limit's bytes needs no encoding.
+    return 0 < len(value) <= MAX_KEY_BYTES and is_text(value) and _bytes(value) <= MAX_KEY_BYTES
+
+
+def _bytes(value: str) -> int:
+    return len(value.encode())
 
 
 def _is_key(value: object) -> TypeGuard[str]:

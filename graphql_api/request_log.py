@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,6 +36,7 @@ class RequestRecord:
     codes: list[str] = field(default_factory=list)
     dynamodb_calls: int = 0
     error: BaseException | None = None
+    faults: list[dict[str, str]] = field(default_factory=list)
 
 
 _current: ContextVar[RequestRecord | None] = ContextVar("request_record", default=None)
@@ -57,6 +59,17 @@ def note_unexpected(error: BaseException, where: str) -> None:
         logging.getLogger("graphql_api").error("unexpected error in %s", where, exc_info=error)
     elif record.error is None:
         record.error = error
+
+
+def note_fault(reason: str, operation: str) -> None:
+    """Storage gave up on a call (throttled, failing, out of reach): the request's line becomes
+    a WARNING naming it, with no traceback, since nothing of ours broke; outside a request,
+    the warning is logged now."""
+    fault = {"reason": reason, "operation": operation}
+    if record := _current.get():
+        record.faults.append(fault)
+    else:
+        logging.getLogger("graphql_api").warning("storage unavailable", extra=fault)
 
 
 def count_dynamodb_call(**_: Any) -> None:
@@ -113,21 +126,19 @@ def _write(record: RequestRecord, duration_ms: float) -> None:
     }
     if record.error is not None:
         logger.error("request", extra=fields, exc_info=record.error)
+    elif record.faults:
+        logger.warning("request", extra={**fields, "faults": record.faults})
     else:
         logger.info("request", extra=fields)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """JSON lines on stderr for everything, or on the handlers Lambda's runtime installed."""
+def configure_logging(level: str = "INFO", *, text: bool = False) -> None:
+    """JSON lines on stderr for everything, or on the handlers Lambda's runtime installed;
+    with `text`, lines for a person at a terminal."""
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.StreamHandler(sys.stderr))
-    formatter = JsonFormatter(
-        "{levelname}{name}{message}",
-        style="{",
-        rename_fields={"levelname": "level", "name": "logger"},
-        timestamp=True,
-    )
+    formatter = TextFormatter() if text else _json_formatter()
     for handler in root.handlers:
         handler.setFormatter(formatter)
     root.setLevel(level)
@@ -136,3 +147,42 @@ def configure_logging(level: str = "INFO") -> None:
         # line per request (method, path, status) that ours already carries.
         logging.getLogger("botocore").setLevel(logging.WARNING)
         logging.getLogger("mangum").setLevel(logging.WARNING)
+
+
+def _json_formatter() -> JsonFormatter:
+    return JsonFormatter(
+        "{levelname}{name}{message}",
+        style="{",
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp=True,
+        # uvicorn's lines carry a copy of their message in terminal colours.
+        reserved_attrs=[*RESERVED_ATTRS, "color_message", "taskName"],
+    )
+
+
+class TextFormatter(logging.Formatter):
+    """`09:04:19 INFO  POST /graphql 200 18.4 ms mutation Create dynamodb=1`: the request
+    line's fields in reading order, other records as `logger: message`."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-5s %(message)s", datefmt="%H:%M:%S")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        if record.name == logger.name and hasattr(record, "durationMs"):
+            record.message = _request_line(record.__dict__)
+        elif not record.name.startswith("graphql_api.cli"):
+            # uvicorn logs its every line, start-up included, as "uvicorn.error".
+            name = "uvicorn" if record.name == "uvicorn.error" else record.name
+            record.message = f"{name}: {record.message}"
+        return super().formatMessage(record)
+
+
+def _request_line(fields: dict[str, Any]) -> str:
+    parts = [fields["method"], fields["path"], str(fields["status"]), f"{fields['durationMs']} ms"]
+    if fields["operationType"]:
+        parts.append(f"{fields['operationType']} {fields['operationName'] or ''}".rstrip())
+    if fields["codes"]:
+        parts.append(",".join(fields["codes"]))
+    if fields["dynamodbCalls"]:
+        parts.append(f"dynamodb={fields['dynamodbCalls']}")
+    return " ".join(parts)

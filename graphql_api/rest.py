@@ -26,14 +26,17 @@ from graphql_api.errors import (
     BudgetExhausted,
     DeadlineReached,
     Forbidden,
+    IdempotencyKeyReused,
+    InvalidCursor,
     InvalidQuery,
     InvalidTodo,
+    ServiceUnavailable,
     TodoNotFound,
     Unauthenticated,
     VersionConflict,
 )
 from graphql_api.model import Caller, Position, Todo, encode_cursor
-from graphql_api.request_log import note_code, note_unexpected
+from graphql_api.request_log import note_code, note_fault, note_unexpected
 from graphql_api.service import Sweep, TodoService
 
 SAVE_FAILED = "Could not save to dynamoDB"
@@ -99,6 +102,8 @@ def _refusal(exc: Exception) -> _Refused:
             return exc
         case BodyTooLarge():
             return _Refused(413, str(exc))
+        case InvalidCursor():  # the service names GraphQL's argument; REST's is `next`
+            return _Refused(400, f"next {exc.reason}.")
         case InvalidTodo() | InvalidQuery():
             return _Refused(400, str(exc))
         case Unauthenticated():
@@ -111,9 +116,16 @@ def _refusal(exc: Exception) -> _Refused:
             return _Refused(404, str(exc))
         case VersionConflict():
             return _Refused(412, str(exc))
+        case IdempotencyKeyReused():
+            note_code("IDEMPOTENCY_KEY_REUSED")
+            return _Refused(422, str(exc))
         case BudgetExhausted():
             note_code("DEADLINE_EXCEEDED")
             return _Refused(503, str(exc), {"Retry-After": "1"})
+        case ServiceUnavailable():
+            note_code("SERVICE_UNAVAILABLE")
+            note_fault(exc.reason, exc.operation)
+            return _Refused(503, str(exc), {"Retry-After": str(exc.retry_after)})
     note_unexpected(exc, "a legacy route")
     return _Refused(500, "Internal server error.")
 
@@ -134,6 +146,7 @@ class LegacyRoutes:
         max_body_bytes: int,
         list_max_bytes: int,
         request_timeout: float,
+        overrun: float = 0.0,
         run: RunBlocking = in_thread,
     ) -> None:
         self._run = run
@@ -142,6 +155,7 @@ class LegacyRoutes:
         self._max_body_bytes = max_body_bytes
         self._list_max_bytes = list_max_bytes
         self._request_timeout = request_timeout
+        self._overrun = overrun
 
     def routes(self) -> list[Route]:
         collection = {
@@ -168,9 +182,19 @@ class LegacyRoutes:
         caller = self._caller(request)
         body = await self._json_object(request)
         user_id, content = _optional_string(body, "userId"), _optional_string(body, "content")
-        todo = await self._run(
-            self._service.create, caller, self._budget(request), user_id=user_id, content=content
-        )
+        try:
+            todo = await self._run(
+                self._service.create,
+                caller,
+                self._budget(request),
+                user_id=user_id,
+                content=content,
+                idempotency_key=_idempotency_key(request),
+            )
+        except InvalidTodo as exc:
+            if exc.field == "idempotencyKey":
+                raise _Refused(400, f"The Idempotency-Key header {exc.reason}.") from exc
+            raise
         return _json(legacy_item(todo), headers=_etag(todo))
 
     @_failing_with(LIST_FAILED)
@@ -241,7 +265,12 @@ class LegacyRoutes:
     def _budget(self, request: Request, *, max_examined: int = 1) -> Budget:
         """A single-item route reads one item; the list's bound is bytes and time."""
         context = request.scope.get("aws.context")
-        return for_request(context, max_examined=max_examined, timeout=self._request_timeout)
+        return for_request(
+            context,
+            max_examined=max_examined,
+            timeout=self._request_timeout,
+            overrun=self._overrun,
+        )
 
     async def _json_object(self, request: Request) -> dict[str, Any]:
         raw = await read_body(request, self._max_body_bytes)
@@ -326,6 +355,18 @@ def _optional_string(body: Mapping[str, Any], field: str) -> str | None:
     if not isinstance(value, str):
         raise _Refused(400, f"{field} must be a string.")
     return value
+
+
+def _idempotency_key(request: Request) -> str | None:
+    """The `Idempotency-Key` header: a bare token, or a quoted string as the IETF draft has
+    it (the same key either way)."""
+    keys = request.headers.getlist("idempotency-key")
+    if len(keys) > 1:
+        raise _Refused(400, "Send one Idempotency-Key header, not several.")
+    if not keys:
+        return None
+    key = keys[0].strip()
+    return key[1:-1] if len(key) >= 2 and key[0] == key[-1] == '"' else key
 
 
 def _if_match(request: Request) -> tuple[bool, int | None]:

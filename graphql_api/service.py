@@ -7,13 +7,22 @@ everything, as the legacy API allowed. Reads draw on the request's `Budget`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from graphql_api.budget import Budget
-from graphql_api.errors import BudgetExhausted, Forbidden, InvalidQuery, InvalidTodo, TodoNotFound
+from graphql_api.errors import (
+    BudgetExhausted,
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidQuery,
+    InvalidTodo,
+    TodoNotFound,
+)
 from graphql_api.model import (
     MAX_CONTENT_LENGTH,
     MAX_STATUS_LENGTH,
@@ -29,10 +38,13 @@ from graphql_api.model import (
     is_possible_id,
     is_text,
 )
-from graphql_api.repository import TodoRepository
+from graphql_api.repository import Claim, TodoRepository
 
 # Unfiltered, so one DynamoDB read of at most 1 MB per page.
 _SWEEP_PAGE = 1_000
+# Room for any common key format (a UUID, a ULID, 32 random bytes in base64) and more.
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+IDEMPOTENCY_TTL_S = 24 * 60 * 60
 
 
 def _now_ms() -> int:
@@ -86,11 +98,13 @@ class TodoService:
         page_sizes: PageSizes = PageSizes(),
         clock: Callable[[], int] = _now_ms,
         new_id: Callable[[], str] = _new_id,
+        idempotency_ttl_s: int = IDEMPOTENCY_TTL_S,
     ) -> None:
         self._repository = repository
         self._page_sizes = page_sizes
         self._clock = clock
         self._new_id = new_id
+        self._idempotency_ttl_s = idempotency_ttl_s
 
     def get(self, caller: Caller, budget: Budget, todo_id: str) -> Todo | None:
         return self.get_many(caller, budget, [todo_id])[0]
@@ -148,23 +162,52 @@ class TodoService:
         return Sweep(self._repository, query, budget)
 
     def create(
-        self, caller: Caller, budget: Budget, *, user_id: str | None, content: str | None
+        self,
+        caller: Caller,
+        budget: Budget,
+        *,
+        user_id: str | None,
+        content: str | None,
+        idempotency_key: str | None = None,
     ) -> Todo:
         """A new pending todo at version 1, the caller's unless an admin names another owner.
-        `content` may be left out, as legacy callers do."""
+        `content` may be left out, as legacy callers do.
+
+        With `idempotency_key`, a retry (same caller, same key, same input, before the key
+        expires) creates nothing and returns the todo as the first request created it, even if
+        it has changed or gone since; the same key with other input is `IdempotencyKeyReused`.
+        A request refused here (invalid, forbidden) claims no key.
+        """
         owner = user_id if user_id is not None else caller.user_id
         if owner is None:
             raise InvalidTodo("userId", "is required")
         _check_text("userId", owner, MAX_USER_ID_LENGTH)
         if content is not None:
             _check_text("content", content, MAX_CONTENT_LENGTH)
+        if idempotency_key is not None:
+            _check_idempotency_key(idempotency_key)
         if not caller.may_act_for(owner):
             raise Forbidden("userId", "must be your own user id")
         budget.check_time()
         now = self._clock()
         todo = Todo(self._new_id(), owner, content, PENDING, 1, now, now)
-        self._repository.create(todo)
-        return todo
+        if idempotency_key is None:
+            self._repository.create(todo)
+            return todo
+        return self._create_once(caller, todo, idempotency_key)
+
+    def _create_once(self, caller: Caller, todo: Todo, idempotency_key: str) -> Todo:
+        now_s = todo.created_ms // 1000
+        claim = Claim(
+            key=_scoped_key(caller, idempotency_key),
+            fingerprint=_fingerprint(todo.user_id, todo.content),
+            now_s=now_s,
+            expires_s=now_s + self._idempotency_ttl_s,
+        )
+        claimed = self._repository.create_once(todo, claim)
+        if claimed.fingerprint != claim.fingerprint:
+            raise IdempotencyKeyReused(idempotency_key)
+        return claimed.todo
 
     def update(
         self,
@@ -209,6 +252,31 @@ class TodoService:
         if not 1 <= first <= self._page_sizes.maximum:
             raise InvalidQuery("first", f"must be between 1 and {self._page_sizes.maximum}")
         return first
+
+
+def _check_idempotency_key(key: str) -> None:
+    if not key:
+        raise InvalidTodo("idempotencyKey", "must not be empty")
+    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise InvalidTodo(
+            "idempotencyKey", f"must be at most {MAX_IDEMPOTENCY_KEY_LENGTH} characters long"
+        )
+    if not all("!" <= c <= "~" for c in key):
+        raise InvalidTodo(
+            "idempotencyKey", "must be visible ASCII characters only (no spaces or controls)"
+        )
+
+
+def _scoped_key(caller: Caller, key: str) -> str:
+    """The key as stored: one caller's keys never meet another's. Hashed, so it is bounded and
+    names no user; the open API's anonymous caller has a scope of its own (null)."""
+    scoped = json.dumps([caller.user_id, key], separators=(",", ":"))
+    return hashlib.sha256(scoped.encode()).hexdigest()
+
+
+def _fingerprint(owner: str, content: str | None) -> str:
+    """What a retry must repeat: the input that decides the todo created."""
+    return hashlib.sha256(json.dumps([owner, content]).encode()).hexdigest()
 
 
 def _visible(caller: Caller, todo: Todo | None) -> Todo | None:

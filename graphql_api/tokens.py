@@ -14,7 +14,8 @@ from typing import Any
 import jwt
 
 from graphql_api.auth import Claims, TokenVerifier
-from graphql_api.errors import Unauthenticated
+from graphql_api.config import ConfigError
+from graphql_api.errors import ServiceUnavailable, Unauthenticated
 
 HS256 = "HS256"
 # Asymmetric algorithms only: a JWKS-verified token naming HS256 would have us treat a public
@@ -23,6 +24,7 @@ _JWKS_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256
 _LEEWAY_S = 30  # clock skew between the issuer and Lambda
 _JWKS_TIMEOUT_S = 2
 _JWKS_CACHE_S = 3_600
+_JWKS_RETRY_AFTER_S = 2
 
 
 def hs256_verifier(
@@ -36,6 +38,12 @@ def hs256_verifier(
 
 def jwks_verifier(jwks_url: str, *, issuer: str, audience: str) -> TokenVerifier:
     """Keys are fetched when a token names one we have not seen, then cached for an hour."""
+    if not jwt.algorithms.has_crypto:
+        # Without it every token would be refused as invalid: fail the cold start instead.
+        raise ConfigError(
+            "TODO_JWT_ISSUER: verifying an issuer's tokens needs the cryptography library, "
+            "which this artifact leaves out; build it with `todo-api package --jwks`"
+        )
     keys = jwt.PyJWKClient(
         jwks_url, cache_keys=True, lifespan=_JWKS_CACHE_S, timeout=_JWKS_TIMEOUT_S
     )
@@ -44,8 +52,10 @@ def jwks_verifier(jwks_url: str, *, issuer: str, audience: str) -> TokenVerifier
         try:
             key = keys.get_signing_key_from_jwt(token)
         except jwt.PyJWKClientConnectionError as exc:
-            raise Unauthenticated(
-                "The token's issuer could not be reached to verify it.", token_given=True
+            # Nothing is wrong with the token as far as we know: the caller should retry, not
+            # sign in again.
+            raise ServiceUnavailable(
+                "JwksUnreachable", "GetSigningKey", retry_after=_JWKS_RETRY_AFTER_S
             ) from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"The token is not valid: {exc}.", token_given=True) from exc

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -13,13 +15,17 @@ from botocore.handlers import BUILTIN_HANDLERS
 from hypothesis.configuration import set_hypothesis_home_dir
 from moto import mock_aws
 
-from graphql_api.repository.table import create_table
+from graphql_api.repository.table import create_records_table, create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 TABLE = "todos-test"
+RECORDS = "todo-records-test"
 REGION = "eu-west-1"
+ENDPOINT_VARIABLE = "TODO_TEST_DYNAMODB_ENDPOINT"
+"""Set to a DynamoDB endpoint URL (a moto server, DynamoDB Local, LocalStack) to run the
+DynamoDB tests against it instead of in-process moto."""
 _HYPOTHESIS_HOME = pytest.StashKey[str]()
 
 
@@ -46,6 +52,7 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("TODO_TABLE_NAME", TABLE)
+    monkeypatch.setenv("TODO_RECORDS_TABLE", RECORDS)
 
 
 @pytest.fixture(autouse=True)
@@ -91,8 +98,25 @@ def every_new_client(event: str, hook: Callable[..., None]) -> Iterator[None]:
         BUILTIN_HANDLERS.remove(entry)
 
 
+def unique_name(prefix: str) -> str:
+    """A table name no other test uses, so tests sharing one DynamoDB server never meet."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def omit_cancellation_items(events: Any) -> None:
+    """Make a client's TransactionCanceledException carry no `Item` in its reasons, as some
+    DynamoDB engines answer even when asked for the old item."""
+
+    def strip(parsed: dict[str, Any], **_: Any) -> None:
+        for reason in parsed.get("CancellationReasons", []):
+            reason.pop("Item", None)
+
+    events.register("after-call.dynamodb.TransactWriteItems", strip)
+
+
 def create_legacy_table(client: DynamoDBClient, name: str) -> None:
-    """A table with the legacy Node.js API's key schema: `userId` partition, `dateCreated` sort."""
+    """A table with the legacy Node.js API's key schema: `userId` partition, `dateCreated` sort;
+    returns once it is ACTIVE (a server creates tables asynchronously)."""
     client.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
@@ -105,12 +129,64 @@ def create_legacy_table(client: DynamoDBClient, name: str) -> None:
             {"AttributeName": "dateCreated", "KeyType": "RANGE"},
         ],
     )
+    client.get_waiter("table_exists").wait(
+        TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
+
+
+@contextmanager
+def _dynamodb_client() -> Iterator[DynamoDBClient]:
+    """A client on the endpoint `ENDPOINT_VARIABLE` names, else on in-process moto."""
+    endpoint = os.environ.get(ENDPOINT_VARIABLE)
+    if not endpoint:
+        with mock_aws():
+            yield boto3.client("dynamodb", region_name=REGION)
+        return
+    yield boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 @pytest.fixture
-def dynamodb() -> Iterator[DynamoDBClient]:
-    """A DynamoDB client on moto, with the todo table created from the shared definition."""
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        create_table(client, TABLE)
+def table() -> str:
+    """The name of this test's todo table (see `dynamodb`)."""
+    return unique_name("todos")
+
+
+@pytest.fixture
+def records_table() -> str:
+    """The name of this test's records table (see `dynamodb`)."""
+    return unique_name("todo-records")
+
+
+@pytest.fixture
+def dynamodb(table: str, records_table: str) -> Iterator[DynamoDBClient]:
+    """A DynamoDB client with this test's tables, `table` and `records_table`, created from the
+    shared definitions and ACTIVE; they are deleted afterwards."""
+    with _dynamodb_client() as client, dropped(client, table), dropped(client, records_table):
+        create_table(client, table)
+        create_records_table(client, records_table)
         yield client
+
+
+@contextmanager
+def dropped(client: DynamoDBClient, name: str) -> Iterator[None]:
+    """Deletes the table `name` on the way out, if it was created."""
+    try:
+        yield
+    finally:
+        with suppress(client.exceptions.ResourceNotFoundException):
+            client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def legacy_table(dynamodb: DynamoDBClient) -> Iterator[str]:
+    """The name of an empty, ACTIVE table with the legacy key schema; deleted afterwards."""
+    name = unique_name("legacy-todos")
+    with dropped(dynamodb, name):
+        create_legacy_table(dynamodb, name)
+        yield name

@@ -1,17 +1,22 @@
-"""An in-memory `TodoRepository`, held equal to the DynamoDB one by tests/integration."""
+"""In-memory `TodoRepository` and `DocumentStore`, held equal to the DynamoDB ones by
+tests/integration."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from decimal import Decimal
 
 from graphql_api.errors import TodoNotFound, VersionConflict
 from graphql_api.model import Page, Position, Todo, TodoQuery
+from graphql_api.repository import Claim, Claimed
+from graphql_api.repository.documents import StoredDocument, TrustedDocument
 
 
 class InMemoryTodoRepository:
     def __init__(self) -> None:
         self.todos: dict[str, Todo] = {}
+        self.claims: dict[str, tuple[Claim, Todo]] = {}
 
     def get(self, todo_id: str) -> Todo | None:
         return self.todos.get(todo_id)
@@ -39,6 +44,14 @@ class InMemoryTodoRepository:
     def create(self, todo: Todo) -> None:
         assert todo.id not in self.todos
         self.todos[todo.id] = todo
+
+    def create_once(self, todo: Todo, claim: Claim) -> Claimed:
+        earlier = self.claims.get(claim.key)
+        if earlier is not None and earlier[0].expires_s >= claim.now_s:
+            return Claimed(earlier[1], earlier[0].fingerprint, created=False)
+        self.create(todo)
+        self.claims[claim.key] = (claim, todo)
+        return Claimed(todo, claim.fingerprint, created=True)
 
     def update(
         self,
@@ -81,15 +94,37 @@ class InMemoryTodoRepository:
         return sorted(mine, key=lambda t: (t.created_ms, t.id), reverse=query.newest_first)
 
     @staticmethod
-    def _sort_key(todo: Todo, query: TodoQuery) -> tuple[int, str]:
-        return (todo.created_ms if query.user_id is not None else 0, todo.id)
+    def _sort_key(todo: Todo, query: TodoQuery) -> tuple[Decimal, str]:
+        return (Decimal(todo.created_ms if query.user_id is not None else 0), todo.id)
 
     @staticmethod
-    def _position_key(position: Position, query: TodoQuery) -> tuple[int, str]:
-        created = position.created_ms or 0
-        return (created if query.user_id is not None else 0, position.id)
+    def _position_key(position: Position, query: TodoQuery) -> tuple[Decimal, str]:
+        created = Decimal(position.created or 0)
+        return (created if query.user_id is not None else Decimal(0), position.id)
 
 
-def _beyond(key: tuple[int, str], after: tuple[int, str], query: TodoQuery) -> bool:
+def _beyond(key: tuple[Decimal, str], after: tuple[Decimal, str], query: TodoQuery) -> bool:
     newest_first = query.user_id is not None and query.newest_first
     return key < after if newest_first else key > after
+
+
+class InMemoryDocumentStore:
+    def __init__(self) -> None:
+        self.documents: dict[str, StoredDocument] = {}
+
+    def find(self, sha256: str, *, now: float) -> StoredDocument | None:
+        document = self.documents.get(sha256)
+        if document is None or (document.expires_at is not None and document.expires_at < now):
+            return None
+        return document
+
+    def remember(self, sha256: str, body: str, *, expires_at: int) -> None:
+        stored = self.documents.get(sha256)
+        if stored is None or not stored.trusted:
+            self.documents[sha256] = StoredDocument(body, trusted=False, expires_at=expires_at)
+
+    def trust(self, documents: Sequence[TrustedDocument]) -> None:
+        for document in documents:
+            self.documents[document.sha256] = StoredDocument(
+                document.body, trusted=True, expires_at=None
+            )

@@ -15,11 +15,24 @@ from graphql_api.service import TodoService
 
 
 @dataclass
+class CostAccount:
+    """What a request's operations have cost so far: the operations of a batch share one
+    cost limit, as they share one budget."""
+
+    spent: int = 0
+
+
+@dataclass
 class Context:
+    """One operation's context. The operations of a batch each have their own (and so their
+    own loader: a mutation must not be answered from an earlier operation's reads), sharing
+    the budget and the cost account."""
+
     service: TodoService
     caller: Caller
     budget: Budget
     """Shared by every field of the request: stored items examined, and time."""
+    cost: CostAccount = field(default_factory=CostAccount)
     run: RunBlocking = in_thread
     """How resolvers call the service (see `blocking`)."""
     todo_loader: DataLoader[str, Todo | None] = field(init=False)

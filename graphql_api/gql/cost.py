@@ -51,6 +51,7 @@ from graphql import (
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
+from graphql_api.gql.context import Context, CostAccount
 from graphql_api.gql.errors import COST_LIMIT_EXCEEDED
 from graphql_api.gql.introspection_cost import IntrospectionPricer
 
@@ -282,10 +283,13 @@ class CostLimit(SchemaExtension):
             self.model,
             context.schema._schema,
         )
-        if cost > self.model.limit:
+        account = _account(context.context)
+        if account.spent + cost > self.model.limit:
             # Strawberry executes only when no result is set yet.
-            context.result = GraphQLExecutionResult(data=None, errors=[self._refusal(cost)])
+            refusal = self._refusal(cost, account.spent)
+            context.result = GraphQLExecutionResult(data=None, errors=[refusal])
         else:
+            account.spent += cost
             self.cost = cost
         yield
 
@@ -294,11 +298,22 @@ class CostLimit(SchemaExtension):
             return {}
         return {"cost": {"requested": self.cost, "limit": self.model.limit}}
 
-    def _refusal(self, cost: int) -> GraphQLError:
+    def _refusal(self, cost: int, spent: int) -> GraphQLError:
         limit = self.model.limit
         message = (
             f"This operation costs {cost:,}; the limit is {limit:,} per request. "
             "Ask for fewer todos or fields."
         )
-        extensions = {"code": COST_LIMIT_EXCEEDED, "cost": cost, "limit": limit}
+        extensions: dict[str, Any] = {"code": COST_LIMIT_EXCEEDED, "cost": cost, "limit": limit}
+        if spent:
+            message = (
+                f"This operation costs {cost:,}; the batch's earlier operations spent {spent:,} "
+                f"of the {limit:,} one request may. Send it in another request."
+            )
+            extensions["spent"] = spent
         return GraphQLError(message, extensions=extensions)
+
+
+def _account(context: object) -> CostAccount:
+    """The request's cost account; a context of another kind (a script's) has its own."""
+    return context.cost if isinstance(context, Context) else CostAccount()

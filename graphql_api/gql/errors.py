@@ -13,11 +13,13 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from graphql_api.errors import (
     DeadlineReached,
     Forbidden,
+    IdempotencyKeyReused,
     InvalidQuery,
     ReadLimitReached,
+    ServiceUnavailable,
     TodoError,
 )
-from graphql_api.request_log import note_code, note_unexpected
+from graphql_api.request_log import note_code, note_fault, note_unexpected
 
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -26,7 +28,9 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 FORBIDDEN = "FORBIDDEN"
 READ_LIMIT_EXCEEDED = "READ_LIMIT_EXCEEDED"
 DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 def field_error(error: TodoError) -> GraphQLError:
@@ -41,6 +45,15 @@ def field_error(error: TodoError) -> GraphQLError:
             extensions = {"code": READ_LIMIT_EXCEEDED, "limit": error.limit}
         case DeadlineReached():
             extensions = {"code": DEADLINE_EXCEEDED}
+        case ServiceUnavailable():
+            note_fault(error.reason, error.operation)
+            extensions = {
+                "code": SERVICE_UNAVAILABLE,
+                "reason": error.reason,
+                "retryAfter": error.retry_after,
+            }
+        case IdempotencyKeyReused():
+            extensions = {"code": IDEMPOTENCY_KEY_REUSED, "argument": "idempotencyKey"}
         case _:
             raise error
     return GraphQLError(str(error), extensions=extensions)

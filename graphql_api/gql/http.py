@@ -9,26 +9,30 @@ and does the HTTP part as the specification says.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import strawberry
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types.execution import ExecutionResult
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from graphql_api.auth import Authenticator
 from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
-from graphql_api.budget import for_request
+from graphql_api.budget import Budget, for_request
 from graphql_api.config import Settings
-from graphql_api.errors import Unauthenticated
-from graphql_api.gql.context import Context
-from graphql_api.gql.graphiql import graphiql_html
+from graphql_api.errors import ServiceUnavailable, Unauthenticated
+from graphql_api.gql.batch import bounded_batch, checked_batch
+from graphql_api.gql.context import Context, CostAccount
+from graphql_api.gql.errors import COST_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE
+from graphql_api.gql.graphiql import GraphiQL
+from graphql_api.gql.persisted import PersistedQueries, with_document_id
+from graphql_api.gql.refusal import HTTPError
 from graphql_api.model import Caller
-from graphql_api.request_log import note_code
+from graphql_api.request_log import note_code, note_fault
 from graphql_api.service import TodoService
 
 RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
@@ -36,18 +40,6 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 _GET_OPERATIONS = frozenset({OperationType.QUERY})
 _POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
-
-
-class HTTPError(Exception):
-    """A request refused before execution: status, stable code, message, extra headers."""
-
-    def __init__(
-        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.headers = dict(headers or {})
 
 
 class GraphQLEndpoint:
@@ -60,6 +52,8 @@ class GraphQLEndpoint:
         authenticator: Authenticator,
         schema: strawberry.Schema,
         settings: Settings,
+        persisted: PersistedQueries,
+        *,
         run: RunBlocking = in_thread,
     ) -> None:
         self._run = run
@@ -67,26 +61,86 @@ class GraphQLEndpoint:
         self._authenticator = authenticator
         self._schema = schema
         self._settings = settings
-        self._graphiql = graphiql_html(needs_token=settings.auth != "none")
+        self._persisted = persisted
+        self._graphiql = GraphiQL(settings)
 
     async def graphiql(self, request: Request) -> Response:
-        return HTMLResponse(self._graphiql)
+        return self._graphiql.page()
+
+    async def graphiql_asset(self, request: Request) -> Response:
+        return await self._graphiql.asset(request)
 
     async def __call__(self, request: Request) -> Response:
         media_type = JSON
         try:
             media_type = _negotiate(request.headers.get("accept"))
             if _wants_graphiql(request):
-                return HTMLResponse(self._graphiql)
+                return self._graphiql.page()
             caller = self._caller(request)
             params, allowed = await self._read(request)
-            result = await self._execute(params, allowed, self._context(request, caller))
+            budget = self._budget(request)
+            if isinstance(params, list):
+                return await self._batch(params, caller, budget, media_type)
+            context = Context(self._service, caller, budget, run=self._run)
+            result = await self._operation(params, allowed, context)
         except HTTPError as exc:
             note_code(exc.code)
-            body = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
-            return _json(dump_json(body), exc.status, media_type, exc.headers)
+            headers = {**self._cache_headers(request, ok=False), **exc.headers}
+            return _json(dump_json(_refusal(exc)), exc.status, media_type, headers)
         body, status = _body_and_status(result, media_type)
-        return _json(self._bounded(dump_json(body)), status, media_type)
+        headers = self._cache_headers(request, ok="errors" not in body)
+        retry_after = _unavailable_for(result) if media_type == GRAPHQL_RESPONSE else None
+        if retry_after is not None:
+            unavailable = {**body, "data": None}
+            headers["Retry-After"] = str(retry_after)
+            return _json(dump_json(unavailable), 503, media_type, headers)
+        return _json(self._bounded(dump_json(body)), status, media_type, headers)
+
+    async def _batch(
+        self, payload: list[Any], caller: Caller, budget: Budget, media_type: str
+    ) -> Response:
+        operations = checked_batch(payload, self._settings.max_batch)
+        cost = CostAccount()
+        answers = []
+        for params in operations:
+            context = Context(self._service, caller, budget, cost, self._run)
+            try:
+                result = await self._operation(params, _POST_OPERATIONS, context)
+                answer, _ = _body_and_status(result, media_type)
+            except HTTPError as exc:
+                note_code(exc.code)
+                answer = _refusal(exc)
+            answers.append(dump_json(answer))
+        body = bounded_batch(answers, self._settings.max_response_bytes, self._too_large)
+        return _json(body, 200, media_type)
+
+    async def _operation(
+        self, params: dict[str, Any], allowed: frozenset[OperationType], context: Context
+    ) -> ExecutionResult:
+        operation = _checked(params)
+        document = await self._persisted.document(
+            operation.query, operation.extensions, context.budget
+        )
+        result = await self._execute(document.query, operation, allowed, context)
+        if document.remember_as is not None and _executable(result):
+            await self._persisted.remember(document.remember_as, document.query, context.budget)
+        return result
+
+    def _cache_headers(self, request: Request, *, ok: bool) -> dict[str, str]:
+        """What caches may do with a GET's answer (a POST's is never reused). It varies with
+        the token and the media type; a caller's own data is never kept by a shared cache,
+        nor kept at all, since todos change; an anonymous answer is kept `TODO_GET_MAX_AGE`
+        seconds, when that is set."""
+        if request.method != "GET":
+            return {}
+        max_age = self._settings.get_max_age
+        if not ok or self._settings.auth != "none":
+            control = "private, no-store"
+        elif max_age:
+            control = f"public, max-age={max_age}"
+        else:
+            control = "no-store"
+        return {"Cache-Control": control, "Vary": "Accept, Authorization"}
 
     def _caller(self, request: Request) -> Caller:
         try:
@@ -97,30 +151,38 @@ class GraphQLEndpoint:
             raise HTTPError(
                 401, "UNAUTHENTICATED", str(exc), {"WWW-Authenticate": exc.challenge}
             ) from exc
+        except ServiceUnavailable as exc:  # the token's issuer could not be reached
+            note_fault(exc.reason, exc.operation)
+            retry_after = {"Retry-After": str(exc.retry_after)}
+            raise HTTPError(503, SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
 
-    def _context(self, request: Request, caller: Caller) -> Context:
-        budget = for_request(
+    def _budget(self, request: Request) -> Budget:
+        """The request's one budget, which every operation of a batch draws on."""
+        return for_request(
             request.scope.get("aws.context"),
             max_examined=self._settings.request_max_examined,
             timeout=self._settings.request_timeout,
+            overrun=self._settings.dynamodb_overrun_s,
         )
-        return Context(self._service, caller, budget, self._run)
 
     def _bounded(self, body: bytes) -> bytes:
         """The body, or an error in its place where it is over what Lambda can return (API
         Gateway would answer 502 with no explanation)."""
-        limit = self._settings.max_response_bytes
-        if len(body) <= limit:
+        if len(body) <= self._settings.max_response_bytes:
             return body
+        return self._too_large(len(body))
+
+    def _too_large(self, size: int) -> bytes:
+        limit = self._settings.max_response_bytes
         note_code(RESPONSE_TOO_LARGE)
         message = (
-            f"The response would be {len(body):,} bytes, over the {limit:,} this API can send. "
+            f"The response would be {size:,} bytes, over the {limit:,} this API can send. "
             "Ask for fewer todos or fields; any mutations in the request did run."
         )
-        extensions = {"code": RESPONSE_TOO_LARGE, "bytes": len(body), "limit": limit}
+        extensions = {"code": RESPONSE_TOO_LARGE, "bytes": size, "limit": limit}
         return dump_json({"data": None, "errors": [{"message": message, "extensions": extensions}]})
 
-    async def _read(self, request: Request) -> tuple[dict[str, Any], frozenset[OperationType]]:
+    async def _read(self, request: Request) -> tuple[Any, frozenset[OperationType]]:
         if request.method == "GET":
             return _params_from_query_string(request.query_params), _GET_OPERATIONS
         if request.method != "POST":  # an OPTIONS that is not a CORS preflight
@@ -136,20 +198,25 @@ class GraphQLEndpoint:
             params = load_json(body)
         except ValueError:
             raise HTTPError(400, "BAD_REQUEST", "The body is not valid JSON.") from None
+        if not isinstance(params, dict | list):
+            raise HTTPError(400, "BAD_REQUEST", "The body must be a JSON object or array.")
         return params, _POST_OPERATIONS
 
     async def _execute(
-        self, params: object, allowed: frozenset[OperationType], context: Context
+        self,
+        query: str,
+        operation: _Operation,
+        allowed: frozenset[OperationType],
+        context: Context,
     ) -> ExecutionResult:
-        query, variables, operation_name, extensions = _checked(params)
         try:
             return await self._schema.execute(
                 query,
-                variable_values=variables,
+                variable_values=operation.variables,
                 context_value=context,
-                operation_name=operation_name,
+                operation_name=operation.operation_name,
                 allowed_operation_types=allowed,
-                operation_extensions=extensions,
+                operation_extensions=operation.extensions,
             )
         except InvalidOperationTypeError as exc:
             raise HTTPError(
@@ -164,7 +231,7 @@ class GraphQLEndpoint:
 def _wants_graphiql(request: Request) -> bool:
     return (
         request.method == "GET"
-        and "query" not in request.query_params
+        and not {"query", "extensions", "documentId"} & request.query_params.keys()
         and "text/html" in request.headers.get("accept", "")
     )
 
@@ -212,18 +279,26 @@ def _params_from_query_string(query_params: Mapping[str, str]) -> dict[str, Any]
     return params
 
 
-def _checked(
-    params: object,
-) -> tuple[str, dict[str, Any] | None, str | None, dict[str, Any] | None]:
-    if not isinstance(params, dict):
-        raise HTTPError(400, "BAD_REQUEST", "The body must be a JSON object.")
+class _Operation(NamedTuple):
+    query: str | None
+    """Absent when a persisted query names the document."""
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None
+
+
+def _checked(params: dict[str, Any]) -> _Operation:
     query = params.get("query")
-    if not isinstance(query, str) or not query.strip():
+    if query is not None and (not isinstance(query, str) or not query.strip()):
         raise HTTPError(400, "BAD_REQUEST", "query must be a non-empty string.")
     _expect(params, "variables", dict)
     _expect(params, "operationName", str)
     _expect(params, "extensions", dict)
-    return query, params.get("variables"), params.get("operationName"), params.get("extensions")
+    _expect(params, "documentId", str)
+    extensions = params.get("extensions")
+    if params.get("documentId") is not None:
+        extensions = with_document_id(extensions, params["documentId"])
+    return _Operation(query, params.get("variables"), params.get("operationName"), extensions)
 
 
 def _expect(params: dict[str, Any], name: str, kind: type) -> None:
@@ -231,6 +306,19 @@ def _expect(params: dict[str, Any], name: str, kind: type) -> None:
     if value is not None and not isinstance(value, kind):
         noun = "an object" if kind is dict else "a string"
         raise HTTPError(400, "BAD_REQUEST", f"{name} must be {noun} when given.")
+
+
+def _executable(result: ExecutionResult) -> bool:
+    """The document parsed, validated and was within the cost limit: worth remembering."""
+    if isinstance(result, PreExecutionError):
+        return False
+    return not any(
+        (error.extensions or {}).get("code") == COST_LIMIT_EXCEEDED for error in result.errors or ()
+    )
+
+
+def _refusal(exc: HTTPError) -> dict[str, Any]:
+    return {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
 
 
 def _body_and_status(result: ExecutionResult, media_type: str) -> tuple[dict[str, Any], int]:
@@ -246,6 +334,27 @@ def _body_and_status(result: ExecutionResult, media_type: str) -> tuple[dict[str
     # newer media type tells a request that never reached execution by its status.
     status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
     return body, status
+
+
+def _unavailable_for(result: ExecutionResult) -> int | None:
+    """The seconds to wait, where storage faults failed every field of the operation, so that
+    no data at all could be produced; None where anything was answered.
+
+    The GraphQL-over-HTTP specification wants 2xx whenever `data` is not null, and only
+    recommends 200 when it is null: such a response is sent with `data` null and 503, so that
+    HTTP-level clients, retry middleware and 5xx alarms see the outage for what it is.
+    """
+    if not isinstance(result.data, dict) or not result.data or not result.errors:
+        return None
+    failed: set[str] = set()
+    waits: list[int] = []
+    for error in result.errors:
+        extensions = error.extensions or {}
+        if extensions.get("code") != SERVICE_UNAVAILABLE or not error.path:
+            return None
+        failed.add(str(error.path[0]))
+        waits.append(extensions["retryAfter"])
+    return max(waits) if failed == set(result.data) else None
 
 
 def _json(

@@ -116,6 +116,7 @@ class Mutation:
                 context.budget,
                 user_id=input.user_id,
                 content=input.content,
+                idempotency_key=input.idempotency_key,
             )
         except errors.InvalidTodo as exc:
             return ValidationFailedType.from_error(exc)
@@ -127,13 +128,14 @@ class Mutation:
     async def update_todo(self, info: Info, input: UpdateTodoInput) -> UpdateTodoResult | None:
         context = info.context
         try:
+            content, status = input.changes()
             todo = await context.run(
                 context.service.update,
                 context.caller,
                 context.budget,
                 input.id,
-                content=input.content.value if input.content else None,
-                status=input.status.value if input.status else None,
+                content=content,
+                status=status,
                 expected_version=input.expected_version,
             )
         except errors.TodoNotFound as exc:

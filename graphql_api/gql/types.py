@@ -155,16 +155,37 @@ class CreateTodoInput:
         "authentication; with it, only an admin may name another user.",
     )
     content: str
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Makes retries safe: a retry with the same key and input (within 24 hours "
+        "by default) creates nothing and returns the todo as first created; the same key "
+        "with other input fails with IDEMPOTENCY_KEY_REUSED. 1-255 visible ASCII characters "
+        "(a UUID, say); keys are the caller's own.",
+    )
 
 
 @strawberry.input(description="Fields left out stay as they are; null is not a value here.")
 class UpdateTodoInput:
     id: strawberry.ID
-    content: strawberry.Maybe[str]
-    status: strawberry.Maybe[str]
+    # Null passes the schema so that it can be refused as the other bad values are, with
+    # ValidationFailed, rather than with a message about Python types.
+    content: strawberry.Maybe[str | None]
+    status: strawberry.Maybe[str | None]
     expected_version: int | None = strawberry.field(
         default=None, description="Refuse the update unless the todo is at this version."
     )
+
+    def changes(self) -> tuple[str | None, str | None]:
+        """The new content and status, None where left out; InvalidTodo for a null."""
+        return _given(self.content, "content"), _given(self.status, "status")
+
+
+def _given(value: strawberry.Maybe[str | None], field: str) -> str | None:
+    if value is None:
+        return None
+    if value.value is None:
+        raise errors.InvalidTodo(field, "cannot be null; leave it out to keep it as it is")
+    return value.value
 
 
 @strawberry.input

@@ -3,18 +3,39 @@
 Items keep the legacy attribute names and types (`userId`, epoch-millisecond `dateCreated` and
 `dateUpdated` numbers, optional `content`, free-text `status`) plus a `version` number; an item
 the legacy API wrote has no `version` and reads as version 1.
+
+Items we did not write are read as they are where they can be, with odd values made usable
+(and logged) where they cannot, and skipped (and logged) only where no client could use them:
+the README's "Stored data" table is the list. Listings resume from the stored key, never one
+rebuilt from what was read, so they always move forward.
+
+Storage faults that outlast botocore's retries (throttling, DynamoDB's 5xx, timeouts, failed
+connections) become `ServiceUnavailable` here, in `_faults`, and nowhere else.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from graphql_api.errors import TodoNotFound, VersionConflict
-from graphql_api.model import Page, Position, Todo, TodoQuery
-from graphql_api.repository.table import USER_INDEX
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+from graphql_api.errors import ServiceUnavailable, TodoNotFound, VersionConflict
+from graphql_api.model import MAX_TIME_MS, MAX_VERSION, Page, Position, Todo, TodoQuery
+from graphql_api.repository import Claim, Claimed
+from graphql_api.repository.table import EXPIRES_AT, RECORD_KEY, USER_INDEX, is_live
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -28,26 +49,97 @@ _BATCH_GET_ATTEMPTS = 5
 # round trip per handful of items when matches are sparse.
 _FILTERED_READ = 100
 _ATTRIBUTES = {"content": "content", "status": "status"}
+# Error codes DynamoDB answers when a table, a partition or the account is over its capacity.
+_THROTTLED = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "Throttling",
+    }
+)
+# Seconds a client is asked to wait: throttling is per second of capacity; an outage or a
+# network fault usually takes longer to clear.
+RETRY_AFTER_THROTTLED_S = 1
+RETRY_AFTER_FAULT_S = 2
+# The transport's failures, by what a client or an operator is told.
+_TRANSPORT = {
+    EndpointConnectionError: "ConnectionFailed",  # refused, unreachable, or no such host
+    ConnectTimeoutError: "ConnectTimeout",
+    ReadTimeoutError: "ReadTimeout",
+    ConnectionClosedError: "ConnectionClosed",
+}
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _faults(operation: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Name the storage faults a method's DynamoDB calls meet once botocore has retried them;
+    any other error passes through unchanged (a bug of ours or a refusal the method maps)."""
+
+    def decorate(method: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(method)
+        def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return method(*args, **kwargs)
+            except ClientError as exc:
+                unavailable = _unavailable(exc)
+                if unavailable is None:
+                    raise
+                raise unavailable from exc
+            except (BotocoreConnectionError, HTTPClientError) as exc:
+                reason = _TRANSPORT.get(type(exc), "ConnectionFailed")
+                raise ServiceUnavailable(
+                    reason, operation, retry_after=RETRY_AFTER_FAULT_S
+                ) from exc
+
+        return run
+
+    return decorate
+
+
+def _unavailable(exc: ClientError) -> ServiceUnavailable | None:
+    code = exc.response.get("Error", {}).get("Code", "")
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if code in _THROTTLED:
+        return ServiceUnavailable(code, exc.operation_name, retry_after=RETRY_AFTER_THROTTLED_S)
+    if status >= 500:
+        reason = code or f"HTTP{status}"
+        return ServiceUnavailable(reason, exc.operation_name, retry_after=RETRY_AFTER_FAULT_S)
+    return None
+
+
+logger = logging.getLogger(__name__)
+
+# A claim that met another transaction in flight on its key tries again: by then that one has
+# committed (and this one replays it) or failed.
+_CLAIM_ATTEMPTS = 4
+_CLAIM_PREFIX = "idem#"
 
 
 class DynamoDBTodoRepository:
-    """Todos in one DynamoDB table (see `table.table_definition`).
+    """Todos in one DynamoDB table (see `table.table_definition`), idempotency keys in the
+    records table (`table.records_table_definition`).
 
     A listing looks at no more than `query.max_examined` stored items (filtered-out ones
     included); where that bound stops it, the page says there is more and where to resume.
     """
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, *, records_table: str) -> None:
         self._client = client
         self._table = table_name
+        self._records = records_table
 
+    @_faults("GetItem")
     def get(self, todo_id: str) -> Todo | None:
         response = self._client.get_item(
             TableName=self._table, Key=_key(todo_id), ConsistentRead=True
         )
         item = response.get("Item")
-        return _to_todo(item) if item else None
+        return _readable(item) if item else None
 
+    @_faults("BatchGetItem")
     def get_many(self, todo_ids: Sequence[str]) -> dict[str, Todo]:
         found: dict[str, Todo] = {}
         unique = list(dict.fromkeys(todo_ids))
@@ -57,10 +149,12 @@ class DynamoDBTodoRepository:
         for start in range(0, len(unique), _BATCH_GET_MAX_KEYS):
             chunk = unique[start : start + _BATCH_GET_MAX_KEYS]
             for item in self._batch_get([_key(todo_id) for todo_id in chunk]):
-                todo = _to_todo(item)
-                found[todo.id] = todo
+                todo = _readable(item)
+                if todo is not None:
+                    found[todo.id] = todo
         return found
 
+    @_faults("Query/Scan")
     def list_todos(self, query: TodoQuery) -> Page:
         request = self._list_request(query)
         read = self._client.query if query.user_id is not None else self._client.scan
@@ -72,26 +166,100 @@ class DynamoDBTodoRepository:
             limit = wanted if query.status is None else max(wanted, _FILTERED_READ)
             paging: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             response = read(**request, **paging, Limit=min(limit, query.max_examined - examined))
-            examined += response["ScannedCount"]
-            matches.extend(_to_todo(item) for item in response["Items"][:wanted])
-            last = response.get("LastEvaluatedKey")
-            if len(matches) > query.first:
+            examined += response["ScannedCount"]  # unreadable items included: they cost a read
+            if _gather(response["Items"], matches, query.first + 1):
                 todos = tuple(matches[: query.first])
                 return Page(todos, True, Position.of(todos[-1]), query.listing, examined)
+            last = response.get("LastEvaluatedKey")
             if not last:
                 return Page(tuple(matches), False, None, query.listing, examined)
             if examined >= query.max_examined:
                 return Page(tuple(matches), True, _position(last), query.listing, examined)
             start = last
 
+    @_faults("PutItem")
     def create(self, todo: Todo) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=_to_item(todo),
-            ConditionExpression="attribute_not_exists(#id)",
-            ExpressionAttributeNames={"#id": "id"},
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_to_item(todo),
+                ConditionExpression="attribute_not_exists(#id)",
+                ExpressionAttributeNames={"#id": "id"},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            # botocore retried a put that DynamoDB had applied, its answer lost on the way:
+            # the item there is this one, not another todo's with the same id.
+            if self.get(todo.id) != todo:
+                raise
+
+    @_faults("TransactWriteItems")
+    def create_once(self, todo: Todo, claim: Claim) -> Claimed:
+        """One transaction puts the claim (unless a live one holds the key) and the todo: both
+        or neither, however many callers race. One call, where a plain create makes one too."""
+        items: Any = [self._claim_put(todo, claim), self._todo_put(todo)]
+        for attempt in range(_CLAIM_ATTEMPTS):
+            if attempt:
+                time.sleep(0.025 * 2**attempt)
+            try:
+                self._client.transact_write_items(TransactItems=items)
+            except self._client.exceptions.TransactionCanceledException as exc:
+                reasons = exc.response.get("CancellationReasons") or [{}]
+                if any(r.get("Code") == "TransactionConflict" for r in reasons):
+                    continue
+                earlier = self._live_claim(claim, reasons[0].get("Item"))
+                if earlier is not None:
+                    return earlier
+                if reasons[0].get("Code") != "ConditionalCheckFailed":
+                    raise
+            else:
+                return Claimed(todo, claim.fingerprint, created=True)
+        # Other requests on the key kept committing or failing around this one: nothing was
+        # written, and the same request a moment later finds the key settled.
+        raise ServiceUnavailable(
+            "TransactionConflict", "TransactWriteItems", retry_after=RETRY_AFTER_THROTTLED_S
         )
 
+    def _claim_put(self, todo: Todo, claim: Claim) -> dict[str, Any]:
+        """The claim, with the todo as created: a retry answers with it even after the todo
+        changed or went. An expired claim still stored is overwritten."""
+        return {
+            "Put": {
+                "TableName": self._records,
+                "Item": {
+                    RECORD_KEY: {"S": _CLAIM_PREFIX + claim.key},
+                    "request": {"S": claim.fingerprint},
+                    "todo": {"M": _to_item(todo)},
+                    EXPIRES_AT: _n(claim.expires_s),
+                },
+                "ConditionExpression": "attribute_not_exists(#pk) OR #expires < :now",
+                "ExpressionAttributeNames": {"#pk": RECORD_KEY, "#expires": EXPIRES_AT},
+                "ExpressionAttributeValues": {":now": _n(claim.now_s)},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _todo_put(self, todo: Todo) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": _to_item(todo),
+                "ConditionExpression": "attribute_not_exists(#id)",
+                "ExpressionAttributeNames": {"#id": "id"},
+            }
+        }
+
+    def _live_claim(self, claim: Claim, item: Mapping[str, Any] | None) -> Claimed | None:
+        """The live claim on `claim.key`: `item` when the refusal carried it, else read, as
+        some engines leave the item out of a cancellation reason."""
+        if item is None:
+            key: dict[str, AttributeValueTypeDef] = {RECORD_KEY: {"S": _CLAIM_PREFIX + claim.key}}
+            response = self._client.get_item(TableName=self._records, Key=key, ConsistentRead=True)
+            item = response.get("Item")
+        if item is None or not is_live(item, claim.now_s):
+            return None
+        return Claimed(_to_todo(item["todo"]["M"]), item["request"]["S"], created=False)
+
+    @_faults("UpdateItem")
     def update(
         self,
         todo_id: str,
@@ -121,9 +289,10 @@ class DynamoDBTodoRepository:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self._client.exceptions.ConditionalCheckFailedException as exc:
-            raise _refusal(todo_id, expected_version, owner, exc.response) from exc
+            raise self._refusal(todo_id, expected_version, owner, exc.response) from exc
         return _to_todo(response["Attributes"])
 
+    @_faults("DeleteItem")
     def delete(self, todo_id: str, *, expected_version: int | None, owner: str | None) -> Todo:
         names = {"#id": "id"}
         values: dict[str, AttributeValueTypeDef] = {}
@@ -140,7 +309,7 @@ class DynamoDBTodoRepository:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self._client.exceptions.ConditionalCheckFailedException as exc:
-            raise _refusal(todo_id, expected_version, owner, exc.response) from exc
+            raise self._refusal(todo_id, expected_version, owner, exc.response) from exc
         return _to_todo(response["Attributes"])
 
     def _batch_get(self, keys: list[dict[str, AttributeValueTypeDef]]) -> Iterator[Item]:
@@ -153,7 +322,28 @@ class DynamoDBTodoRepository:
             request = response.get("UnprocessedKeys")
             if not request:
                 return
-        raise RuntimeError(f"BatchGetItem left keys unprocessed after {_BATCH_GET_ATTEMPTS} tries")
+        # DynamoDB leaves keys unprocessed when the table is over its capacity: throttling.
+        raise ServiceUnavailable(
+            "UnprocessedKeys", "BatchGetItem", retry_after=RETRY_AFTER_THROTTLED_S
+        )
+
+    def _refusal(
+        self,
+        todo_id: str,
+        expected_version: int | None,
+        owner: str | None,
+        response: Mapping[str, Any],
+    ) -> TodoNotFound | VersionConflict:
+        """Why a conditional write was refused. DynamoDB returns the item it found
+        (`ReturnValuesOnConditionCheckFailure`), but other engines (dynalite) never do: where
+        the item is missing from the answer, a consistent read tells conflict from absence."""
+        if expected_version is None:
+            return TodoNotFound(todo_id)
+        item = response.get("Item")
+        todo = _to_todo(item) if item else self.get(todo_id)
+        if todo is None or (owner is not None and todo.user_id != owner):
+            return TodoNotFound(todo_id)  # another's todo does not exist for this caller
+        return VersionConflict(todo_id, expected_version, todo.version)
 
     def _list_request(self, query: TodoQuery) -> dict[str, Any]:
         request: dict[str, Any] = {"TableName": self._table}
@@ -195,16 +385,16 @@ def _condition(
     return " AND ".join(parts)
 
 
-def _refusal(
-    todo_id: str, expected_version: int | None, owner: str | None, response: Mapping[str, Any]
-) -> TodoNotFound | VersionConflict:
-    item = response.get("Item")
-    if not item or expected_version is None:
-        return TodoNotFound(todo_id)
-    todo = _to_todo(item)
-    if owner is not None and todo.user_id != owner:  # another's todo: it does not exist for us
-        return TodoNotFound(todo_id)
-    return VersionConflict(todo_id, expected_version, todo.version)
+def _gather(items: Sequence[Item], matches: list[Todo], wanted: int) -> bool:
+    """Add the readable `items`, in order, to `matches` until it holds `wanted`; whether it
+    does. Items after that stay unread: the next page starts before them."""
+    for item in items:
+        todo = _readable(item)
+        if todo is not None:
+            matches.append(todo)
+            if len(matches) == wanted:
+                return True
+    return False
 
 
 def _key(todo_id: str) -> dict[str, AttributeValueTypeDef]:
@@ -217,31 +407,108 @@ def _start_key(position: Position | None, *, by_user: bool) -> dict[str, Any] | 
     key: dict[str, Any] = _key(position.id)
     if by_user:
         key["userId"] = {"S": position.user_id}
-        key["dateCreated"] = _n(position.created_ms or 0)
+        key["dateCreated"] = {"N": position.created or "0"}
     return key
 
 
 def _position(key: Item) -> Position:
-    created = key.get("dateCreated")
+    """The position of a stored key (a `LastEvaluatedKey`, or an item), exactly as stored."""
     return Position(
         id=key["id"]["S"],
         user_id=_string(key.get("userId")),
-        created_ms=_number(created) if created else None,
+        created=_number_text(key.get("dateCreated")),
     )
+
+
+def _readable(item: Item) -> Todo | None:
+    """The todo `item` holds, or None (logged) where no client could use it: a stored
+    `version` that no `expectedVersion` could ever match."""
+    version = item.get("version")
+    if version is not None and _version(version) is None:
+        logger.warning(
+            "Skipped stored item %r: its version %s is not a whole number from 1 to %d",
+            item["id"]["S"],
+            _shown(version),
+            MAX_VERSION,
+        )
+        return None
+    return _to_todo(item)
 
 
 def _to_todo(item: Item) -> Todo:
-    created = _number(item.get("dateCreated"))
-    return Todo(
+    """The todo `item` holds, odd values replaced (and logged) by the README's rules."""
+    odd: list[str] = []
+    created = _time(item, "dateCreated", odd, missing=0)
+    todo = Todo(
         id=item["id"]["S"],
         # The legacy PUT could upsert an item with no owner or creation date; it still reads.
-        user_id=_string(item.get("userId")) or "",
-        content=_string(item.get("content")),
-        status=_string(item.get("status")) or "",
-        version=_number(item.get("version"), default=1),
+        user_id=_text(item, "userId", odd, missing="") or "",
+        content=_text(item, "content", odd, missing=None),
+        status=_text(item, "status", odd, missing="") or "",
+        version=_stored_version(item, odd),
         created_ms=created,
-        updated_ms=_number(item.get("dateUpdated"), default=created),
+        updated_ms=_time(item, "dateUpdated", odd, missing=created),
+        position=_position(item),
     )
+    if odd:
+        logger.warning("Read stored item %r with odd values replaced: %s", todo.id, "; ".join(odd))
+    return todo
+
+
+def _text(item: Item, name: str, odd: list[str], *, missing: str | None) -> str | None:
+    value = item.get(name)
+    if value is not None and "S" in value:
+        return value["S"]
+    if value is not None or missing is not None:
+        odd.append(f"{name} {_shown(value)} read as {missing!r}")
+    return missing
+
+
+def _time(item: Item, name: str, odd: list[str], *, missing: int) -> int:
+    """Epoch milliseconds: whole, from 1970 to the end of year 9999 (what clients can take)."""
+    value = item.get(name)
+    number = _decimal(value)
+    if number is None:
+        if value is not None or name == "dateCreated":
+            odd.append(f"{name} {_shown(value)} read as {missing}")
+        return missing
+    ms = min(max(int(number.to_integral_value(ROUND_FLOOR)), 0), MAX_TIME_MS)
+    if ms != number:
+        odd.append(f"{name} {_shown(value)} read as {ms}")
+    return ms
+
+
+def _stored_version(item: Item, odd: list[str]) -> int:
+    """The version; 1 for a legacy item without one, or (for the answer to a write that met
+    an item readers skip) one whose version is unusable."""
+    value = item.get("version")
+    version = 1 if value is None else _version(value)
+    if version is None:
+        odd.append(f"version {_shown(value)} read as 1")
+    return version or 1
+
+
+def _version(value: AttributeValueTypeDef) -> int | None:
+    number = _decimal(value)
+    if number is None or number != number.to_integral_value() or not 1 <= number <= MAX_VERSION:
+        return None
+    return int(number)
+
+
+def _decimal(value: AttributeValueTypeDef | None) -> Decimal | None:
+    return Decimal(value["N"]) if value is not None and "N" in value else None
+
+
+def _number_text(value: AttributeValueTypeDef | None) -> str | None:
+    return value["N"] if value is not None and "N" in value else None
+
+
+def _shown(value: AttributeValueTypeDef | None) -> str:
+    """An attribute value for a log line: its type and (the start of) its value."""
+    if value is None:
+        return "missing"
+    kind, raw = next(iter(value.items()))
+    return f"({kind}) {str(raw)[:40]}"
 
 
 def _to_item(todo: Todo) -> dict[str, AttributeValueTypeDef]:
@@ -264,7 +531,3 @@ def _n(number: int) -> AttributeValueTypeDef:
 
 def _string(value: AttributeValueTypeDef | None) -> str | None:
     return value.get("S") if value else None
-
-
-def _number(value: AttributeValueTypeDef | None, default: int = 0) -> int:
-    return int(Decimal(value["N"])) if value and "N" in value else default

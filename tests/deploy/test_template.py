@@ -3,6 +3,7 @@ agreement with the code it deploys."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -15,16 +16,25 @@ from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 from starlette.routing import Route
 
-from graphql_api import cli
+from graphql_api import packaging
 from graphql_api.app import create_app
 from graphql_api.auth import OpenAccess
+from graphql_api.budget import DEADLINE_MARGIN_S
 from graphql_api.config import Settings
 from graphql_api.model import Todo, TodoQuery
+from graphql_api.repository import Claim
+from graphql_api.repository.documents import TrustedDocument
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from graphql_api.repository.table import USER_INDEX, table_definition
+from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
+from graphql_api.repository.table import (
+    USER_INDEX,
+    records_table_definition,
+    records_ttl,
+    table_definition,
+)
 from graphql_api.service import TodoService
-from tests.conftest import TABLE, CallCounter
-from tests.fakes import InMemoryTodoRepository
+from tests.conftest import CallCounter, omit_cancellation_items
+from tests.fakes import InMemoryDocumentStore, InMemoryTodoRepository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,7 +45,16 @@ ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
 AUDIENCE = "example-app-client-id"
 JWT_AUTH = {"JwtIssuer": ISSUER, "JwtAudience": AUDIENCE}
 # A browser sends no token when it navigates to a page or asks a preflight.
-NEVER_AUTHORIZED = {"GET /graphiql", "OPTIONS /graphql", "OPTIONS /todo", "OPTIONS /todo/{id}"}
+# Lambda's managed runtimes that SnapStart supports: Python from 3.12.
+SNAPSTART_RUNTIMES = {"python3.12", "python3.13", "python3.14"}
+NEVER_AUTHORIZED = {
+    "GET /",
+    "GET /graphiql",
+    "GET /graphiql/assets/{path+}",
+    "OPTIONS /graphql",
+    "OPTIONS /todo",
+    "OPTIONS /todo/{id}",
+}
 
 
 class _NoManagedPolicies:
@@ -53,12 +72,17 @@ def template() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def translated(template: dict[str, Any]) -> dict[str, Any]:
+    return translate({})
+
+
+def translate(parameters: Mapping[str, str]) -> dict[str, Any]:
+    """The template as CloudFormation's SAM transform turns it, given these parameters."""
     packaged = yaml_parse(TEMPLATE.read_text())
     # What `sam deploy` does after uploading the artifact.
     packaged["Resources"]["TodoFunction"]["Properties"]["CodeUri"] = "s3://artifacts/todo.zip"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-        result: dict[str, Any] = transform(packaged, {}, _NoManagedPolicies())
+        result: dict[str, Any] = transform(packaged, dict(parameters), _NoManagedPolicies())
     return result
 
 
@@ -67,9 +91,12 @@ def resources(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 def app_routes() -> set[str]:
-    app = create_app(TodoService(InMemoryTodoRepository()), OpenAccess(), Settings())
+    app = create_app(
+        TodoService(InMemoryTodoRepository()), OpenAccess(), Settings(), InMemoryDocumentStore()
+    )
     return {
-        f"{method} {route.path}"
+        # A Starlette path parameter spans slashes where an API Gateway one ends in `+`.
+        f"{method} {route.path.replace(':path}', '+}')}"
         for route in app.routes
         if isinstance(route, Route) and route.include_in_schema
         # The legacy paths take every method and answer those they do not serve themselves.
@@ -169,6 +196,37 @@ def test_table_keys_and_index_equal_the_codes_definition(template: dict[str, Any
         assert declared[key] == expected[key], key
 
 
+def test_records_table_equals_the_codes_definition_with_ttl_on_expires_at(
+    template: dict[str, Any],
+) -> None:
+    declared = template["Resources"]["RecordsTable"]["Properties"]
+    expected = records_table_definition("unused")
+    for key in ("AttributeDefinitions", "KeySchema", "BillingMode"):
+        assert declared[key] == expected[key], key
+    assert "GlobalSecondaryIndexes" not in declared
+    assert declared["TimeToLiveSpecification"] == records_ttl()
+
+
+def test_the_function_is_told_both_tables(translated: dict[str, Any]) -> None:
+    (function,) = resources(translated, "AWS::Lambda::Function")
+    variables = function["Environment"]["Variables"]
+    assert variables["TODO_TABLE_NAME"] == {"Ref": "TodoTable"}
+    assert variables["TODO_RECORDS_TABLE"] == {"Ref": "RecordsTable"}
+
+
+def test_the_records_table_grants_only_single_item_calls(translated: dict[str, Any]) -> None:
+    (role,) = resources(translated, "AWS::IAM::Role")
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    on_records = [s for s in statements if "RecordsTable" in str(s["Resource"])]
+    assert [s["Resource"] for s in on_records] == [{"Fn::GetAtt": ["RecordsTable", "Arn"]}]
+    assert set(on_records[0]["Action"]) <= {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+    }
+
+
 def test_table_keeps_its_data(template: dict[str, Any]) -> None:
     table = template["Resources"]["TodoTable"]
     assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
@@ -183,20 +241,22 @@ def test_function_runs_the_handler_on_the_runtime_the_package_is_built_for(
 ) -> None:
     (function,) = resources(translated, "AWS::Lambda::Function")
     assert function["Handler"] == "graphql_api.handler.handler"
-    assert function["Runtime"] == f"python{cli.LAMBDA_PYTHON}"
+    assert function["Runtime"] == f"python{packaging.LAMBDA_PYTHON}"
     assert function["Architectures"] == ["arm64"]
-    assert cli.LAMBDA_PLATFORM.endswith("aarch64")
+    assert packaging.LAMBDA_PLATFORM.endswith("aarch64")
 
 
-def test_timeout_sits_between_dynamodbs_worst_case_and_api_gateways_limit(
+def test_timeout_sits_between_a_requests_worst_case_and_api_gateways_limit(
     translated: dict[str, Any],
 ) -> None:
+    """The README's arithmetic: the deadline, one attempt started just before it, and the
+    back-offs botocore sleeps through after it (tests/e2e/test_faults_http.py measures it)."""
     (function,) = resources(translated, "AWS::Lambda::Function")
     variables = function["Environment"]["Variables"]
     settings = Settings.from_env({k: v for k, v in variables.items() if isinstance(v, str)})
-    per_attempt = settings.dynamodb_connect_timeout + settings.dynamodb_read_timeout
-    worst_call = per_attempt * settings.dynamodb_max_attempts
-    assert worst_call < function["Timeout"] < API_GATEWAY_LIMIT_S
+    worst_request = settings.request_timeout + settings.dynamodb_overrun_s
+    assert worst_request == pytest.approx(10 + (1 + 2) + (0.05 + 0.1))
+    assert worst_request + DEADLINE_MARGIN_S < function["Timeout"] < API_GATEWAY_LIMIT_S
 
 
 def test_api_routes_every_path_the_app_serves_and_graphiqls_page(
@@ -212,16 +272,56 @@ def test_api_routes_every_path_the_app_serves_and_graphiqls_page(
 def test_every_route_reaches_the_function_which_only_this_api_may_invoke(
     translated: dict[str, Any],
 ) -> None:
-    (integration,) = resources(translated, "AWS::ApiGatewayV2::Integration")
+    stack = deployed(translated, {})
+    (integration,) = resources(stack, "AWS::ApiGatewayV2::Integration")
     assert integration["IntegrationType"] == "AWS_PROXY"
     assert integration["IntegrationUri"] == {"Fn::GetAtt": ["TodoFunction", "Arn"]}
     assert integration["PayloadFormatVersion"] == "2.0"
-    targets = {route["Target"]["Fn::Sub"] for route in routes(translated).values()}
+    targets = {route["Target"]["Fn::Sub"] for route in routes(stack).values()}
     assert targets == {"integrations/${TodoIntegration}"}
-    (permission,) = resources(translated, "AWS::Lambda::Permission")
+    (permission,) = resources(stack, "AWS::Lambda::Permission")
     assert permission["FunctionName"] == {"Ref": "TodoFunction"}
     assert permission["Principal"] == "apigateway.amazonaws.com"
     assert permission["SourceArn"]["Fn::Sub"].endswith(":${TodoHttpApi}/${StageName}/*")
+
+
+def test_snapstart_is_off_by_default(translated: dict[str, Any]) -> None:
+    (function,) = resources(deployed(translated, {}), "AWS::Lambda::Function")
+    assert "SnapStart" not in function
+
+
+def test_with_snapstart_the_api_invokes_the_published_version_that_lambda_snapshots() -> None:
+    parameters = {"SnapStart": "true"}
+    stack = deployed(translate(parameters), parameters)
+    (function,) = resources(stack, "AWS::Lambda::Function")
+    assert function["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert function["Runtime"] in SNAPSTART_RUNTIMES
+    ((version_id, version),) = [
+        (logical_id, resource)
+        for logical_id, resource in stack["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Version"
+    ]
+    assert version["Properties"]["FunctionName"] == {"Ref": "TodoFunction"}
+    (alias,) = resources(stack, "AWS::Lambda::Alias")
+    assert alias["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+    (integration,) = resources(stack, "AWS::ApiGatewayV2::Integration")
+    assert integration["IntegrationUri"] == {"Ref": "TodoFunctionAliaslive"}
+    (permission,) = resources(stack, "AWS::Lambda::Permission")
+    assert permission["FunctionName"] == {"Ref": "TodoFunctionAliaslive"}
+
+
+def test_flipping_snapstart_publishes_a_new_version() -> None:
+    """A version keeps the configuration it was published with: turning SnapStart on must
+    publish one, or the alias would go on invoking a version without a snapshot."""
+
+    def version_ids(parameters: dict[str, str]) -> set[str]:
+        return {
+            logical_id
+            for logical_id, resource in translate(parameters)["Resources"].items()
+            if resource["Type"] == "AWS::Lambda::Version"
+        }
+
+    assert version_ids({"SnapStart": "true"}).isdisjoint(version_ids({"SnapStart": "false"}))
 
 
 def test_without_jwt_parameters_no_route_is_authorized(translated: dict[str, Any]) -> None:
@@ -293,10 +393,14 @@ def test_the_role_grants_only_its_own_logs_and_table(translated: dict[str, Any])
 
 
 def test_the_role_grants_exactly_the_dynamodb_calls_the_repository_makes(
-    translated: dict[str, Any], dynamodb: DynamoDBClient
+    translated: dict[str, Any], dynamodb: DynamoDBClient, table: str, records_table: str
 ) -> None:
-    calls = CallCounter(dynamodb.meta.events)
-    repository = DynamoDBTodoRepository(dynamodb, TABLE)
+    needed: set[tuple[str, str]] = set()
+    dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb", lambda **call: needed.update(_permissions(**call))
+    )
+    omit_cancellation_items(dynamodb.meta.events)  # the claim is then read: GetItem
+    repository = DynamoDBTodoRepository(dynamodb, table, records_table=records_table)
     repository.create(Todo("t", "ann", "x", "pending", 1, 1, 1))
     repository.get("t")
     repository.get_many(["t", "another"])  # one id alone is a GetItem
@@ -306,15 +410,54 @@ def test_the_role_grants_exactly_the_dynamodb_calls_the_repository_makes(
         "t", changes={"status": "done"}, updated_ms=2, expected_version=None, owner=None
     )
     repository.delete("t", expected_version=None, owner=None)
+    for todo_id in ("u", "v"):
+        repository.create_once(Todo(todo_id, "ann", "x", "pending", 1, 1, 1), Claim("k", "f", 1, 9))
     (role,) = resources(translated, "AWS::IAM::Role")
+    tables = {
+        json.dumps({"Fn::GetAtt": ["TodoTable", "Arn"]}): table,
+        json.dumps({"Fn::GetAtt": ["RecordsTable", "Arn"]}): records_table,
+        json.dumps({"Fn::Sub": f"${{TodoTable.Arn}}/index/{USER_INDEX}"}): f"{table}/{USER_INDEX}",
+    }
     granted = {
-        action
+        (action.removeprefix("dynamodb:"), tables[json.dumps(statement["Resource"])])
         for policy in role["Policies"]
         for statement in policy["PolicyDocument"]["Statement"]
         for action in statement["Action"]
         if action.startswith("dynamodb:")
     }
-    assert granted == {f"dynamodb:{operation}" for operation in calls.operations}
+    assert granted == needed
+
+
+# IAM has no action for a transaction: each of its parts needs its own operation's permission.
+_TRANSACTION_PARTS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
+
+
+def _permissions(model: Any, params: dict[str, Any], **_: Any) -> set[tuple[str, str]]:
+    """The (action, table or table/index) pairs one call needs."""
+    if model.name == "TransactWriteItems":
+        return {
+            (_TRANSACTION_PARTS.get(kind, "ConditionCheckItem"), part["TableName"])
+            for item in params["TransactItems"]
+            for kind, part in item.items()
+        }
+    if model.name == "BatchGetItem":
+        return {(model.name, table) for table in params["RequestItems"]}
+    index = f"/{params['IndexName']}" if "IndexName" in params else ""
+    return {(model.name, params["TableName"] + index)}
+
+
+def test_the_records_table_grants_the_calls_the_document_store_makes(
+    translated: dict[str, Any], dynamodb: DynamoDBClient, records_table: str
+) -> None:
+    calls = CallCounter(dynamodb.meta.events)
+    store = DynamoDBDocumentStore(dynamodb, records_table)
+    store.remember("a" * 64, "{ a }", expires_at=2_000_000_000)
+    store.find("a" * 64, now=0)
+    store.trust([TrustedDocument("b" * 64, "{ b }")])
+    (role,) = resources(translated, "AWS::IAM::Role")
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    (on_records,) = [s for s in statements if "RecordsTable" in str(s["Resource"])]
+    assert {f"dynamodb:{operation}" for operation in calls.operations} <= set(on_records["Action"])
 
 
 def test_logs_are_kept_for_a_set_time(template: dict[str, Any]) -> None:
@@ -322,8 +465,14 @@ def test_logs_are_kept_for_a_set_time(template: dict[str, Any]) -> None:
     assert group["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
 
 
-def test_outputs_name_the_api_graphql_graphiql_and_table(template: dict[str, Any]) -> None:
+def test_outputs_name_the_api_graphql_graphiql_and_tables(template: dict[str, Any]) -> None:
     outputs = template["Outputs"]
-    assert set(outputs) == {"ApiUrl", "GraphQLUrl", "GraphiQLUrl", "TableName"}
+    assert set(outputs) == {
+        "ApiUrl",
+        "GraphQLUrl",
+        "GraphiQLUrl",
+        "TableName",
+        "RecordsTableName",
+    }
     assert outputs["GraphQLUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/graphql")
     assert outputs["GraphiQLUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/graphiql")

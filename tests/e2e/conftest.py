@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import socket
 import sys
 import threading
@@ -9,6 +10,7 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 import boto3
@@ -18,10 +20,11 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 from starlette.applications import Starlette
 
+from graphql_api import graphiql_assets
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
-from graphql_api.repository.table import create_table
-from tests.conftest import REGION, TABLE, CallCounter
+from graphql_api.repository.table import create_records_table, create_table
+from tests.conftest import RECORDS, REGION, TABLE, CallCounter
 from tests.e2e.lambda_events import Handler
 
 
@@ -61,11 +64,19 @@ class StartServer(Protocol):
 
 @contextmanager
 def started(moto_endpoint: str, **overrides: Any) -> Iterator[str]:
-    """The app on a fresh table of the moto server, with settings overridden; its base URL."""
-    table = f"todos-{uuid.uuid4().hex[:8]}"
-    settings = Settings(table_name=table, dynamodb_endpoint=moto_endpoint, **overrides)
+    """The app on fresh tables of the moto server, with settings overridden; its base URL."""
+    unique = uuid.uuid4().hex[:8]
+    # The assets directory as the Lambda handler takes it, from the environment.
+    overrides.setdefault("graphiql_assets_dir", os.environ.get("TODO_GRAPHIQL_ASSETS_DIR"))
+    settings = Settings(
+        table_name=f"todos-{unique}",
+        records_table=f"records-{unique}",
+        dynamodb_endpoint=moto_endpoint,
+        **overrides,
+    )
     client = dynamodb_client(settings, local_credentials=True)
     create_table(client, settings.table_name)
+    create_records_table(client, settings.records_table)
     with serving(build_app(settings, client)) as url:
         yield url
 
@@ -116,7 +127,18 @@ def fresh_handler() -> Handler:
 
 @pytest.fixture
 def handler(calls: CallCounter, close_mangums_loop: None) -> Handler:
-    """The Lambda handler over moto, its table made from the shared definition."""
-    create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
+    """The Lambda handler over moto, its tables made from the shared definitions."""
+    client = boto3.client("dynamodb", region_name=REGION)
+    create_table(client, TABLE)
+    create_records_table(client, RECORDS)
     calls.reset()
     return fresh_handler()
+
+
+@pytest.fixture(scope="session")
+def graphiql_files() -> Path:
+    """GraphiQL's pinned files, fetched from the npm registry (once per machine: into the
+    user's cache, as `todo-api serve` does) and verified against the lock."""
+    directory = graphiql_assets.cache_dir(os.environ)
+    graphiql_assets.fetch(directory)
+    return directory

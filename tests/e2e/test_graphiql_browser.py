@@ -1,26 +1,29 @@
-"""GraphiQL in headless Chromium against the local server: a create, then a query.
-
-The page loads its scripts from unpkg; this machine cannot reach it, so the test answers those
-requests from the same packages installed from npm (tests/e2e/graphiql, `npm ci`).
-"""
+"""GraphiQL in headless Chromium, with every request to another origin blocked: the page,
+served by the API itself, loads, renders and runs operations — on the local server, and
+through the Lambda handler under an API Gateway stage (tests/e2e/gateway.py), with a token
+typed into its Headers tab when authentication is on."""
 
 from __future__ import annotations
 
-import json
-import mimetypes
 import os
-import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
+import boto3
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
-NODE_MODULES = Path(__file__).parent / "graphiql" / "node_modules"
+from graphql_api.repository.table import create_table
+from graphql_api.tokens import issue
+from tests.conftest import REGION, TABLE, CallCounter
+from tests.e2e.conftest import StartServer, fresh_handler
+from tests.e2e.gateway import stage
+from tests.e2e.lambda_events import Handler
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-UNPKG = re.compile(r"^https://unpkg\.com/((?:@[^/]+/)?[^@/]+)@([^/]+)/(.+)$")
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -30,19 +33,18 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _missing() -> str | None:
-    if not shutil.which(CHROMIUM):
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    if not NODE_MODULES.is_dir():
-        return "no GraphiQL packages (npm ci --prefix tests/e2e/graphiql)"
-    return None
+SECRET = "a-secret-for-the-browser-test-32-bytes-or-more"
+CREATE = (
+    'mutation { createTodo(input: {userId: "ann", content: "from GraphiQL"}) '
+    "{ ... on Todo { id version } } }"
+)
+LIST = '{ todos(userId: "ann") { nodes { content status } } }'
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if reason := _missing():
+    if not shutil.which(CHROMIUM):
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
@@ -52,47 +54,119 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def _serve_from_npm(route: Route) -> None:
-    match = UNPKG.match(route.request.url)
-    assert match, f"unexpected CDN request {route.request.url}"
-    package, version, path = match.groups()
-    installed = json.loads((NODE_MODULES / package / "package.json").read_text())["version"]
-    assert installed == version, (
-        f"GraphiQL asks for {package}@{version}, tests/e2e/graphiql has {installed}"
-    )
-    file = NODE_MODULES / package / path
-    content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    route.fulfill(
-        body=file.read_bytes(),
-        headers={"content-type": content_type, "access-control-allow-origin": "*"},
-    )
+@dataclass
+class Watched:
+    """A page whose requests off `origin` are aborted and recorded, and whose errors (a
+    Content-Security-Policy violation among them) are recorded."""
+
+    page: Page
+    origin: str
+    off_origin: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def route(self, route: Route) -> None:
+        url = route.request.url
+        if f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" == self.origin:
+            route.continue_()
+        else:
+            self.off_origin.append(url)
+            route.abort()
 
 
-def _run(page: Page, url: str, operation: str) -> str:
-    page.goto(f"{url}/graphql?q={quote(operation)}")
+@pytest.fixture
+def watched(browser: Browser) -> Iterator[Watched]:
+    page = browser.new_page()
+    yield Watched(page, "")
+    page.close()
+
+
+def _watch(watched: Watched, base_url: str) -> Watched:
+    parts = urlsplit(base_url)
+    watched.origin = f"{parts.scheme}://{parts.netloc}"
+    watched.page.route("**/*", watched.route)
+    watched.page.on("pageerror", lambda error: watched.errors.append(str(error)))
+    watched.page.on(
+        "console", lambda m: watched.errors.append(m.text) if m.type == "error" else None
+    )
+    return watched
+
+
+def _open(watched: Watched, url: str, operation: str) -> None:
+    response = watched.page.goto(f"{url}/graphiql?q={quote(operation)}")
+    assert response is not None
+    assert response.status == 200
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "connect-src 'self';" in policy
+    assert "unsafe" not in policy
+
+
+def _run(page: Page) -> str:
     page.locator(".graphiql-execute-button").click()
     result = page.locator(".graphiql-response .CodeMirror-code")
     expect(result).to_contain_text('"data"', timeout=15_000)
     return result.inner_text()
 
 
+def _create_then_list(watched: Watched, url: str, token: str | None = None) -> None:
+    for operation in (CREATE, LIST):
+        _open(watched, url, operation)
+        if token:
+            _set_headers(watched.page, f'{{"Authorization": "Bearer {token}"}}')
+        output = _run(watched.page)
+        if operation == CREATE:
+            assert '"version": 1' in output
+    assert '"content": "from GraphiQL"' in output
+    assert '"status": "pending"' in output
+
+
+def _set_headers(page: Page, headers: str) -> None:
+    page.get_by_role("button", name="Headers").click()
+    editor = page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror")
+    expect(editor).to_contain_text('"Bearer <your token>"')  # the page says what to send
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(headers)
+
+
 @pytest.mark.browser
-def test_graphiql_runs_a_create_and_a_query(browser: Browser, server: str, tmp_path: Path) -> None:
-    page = browser.new_page()
-    page.route(re.compile(r"^https://unpkg\.com/"), _serve_from_npm)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+def test_graphiql_runs_a_create_and_a_query_with_nothing_off_origin(
+    watched: Watched, start_server: StartServer, graphiql_files: Path, tmp_path: Path
+) -> None:
+    with start_server(graphiql_assets_dir=str(graphiql_files)) as url:
+        _create_then_list(_watch(watched, url), url)
+    watched.page.screenshot(path=str(tmp_path / "graphiql.png"))
+    assert watched.off_origin == []
+    assert watched.errors == []
 
-    created = _run(
-        page,
-        server,
-        'mutation { createTodo(input: {userId: "ann", content: "from GraphiQL"}) '
-        "{ ... on Todo { id version } } }",
-    )
-    assert '"version": 1' in created
 
-    listed = _run(page, server, '{ todos(userId: "ann") { nodes { content status } } }')
-    assert '"content": "from GraphiQL"' in listed
-    assert '"status": "pending"' in listed
-    page.screenshot(path=str(tmp_path / "graphiql.png"))
-    assert errors == []
+@pytest.fixture(params=["open", "jwt"])
+def staged_handler(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    graphiql_files: Path,
+    calls: CallCounter,
+) -> Handler:
+    """The Lambda handler over moto, as deployed with the files packaged, open or with
+    authentication on. (It runs on the gateway's thread, which closes its own loop.)"""
+    monkeypatch.setenv("TODO_GRAPHIQL_ASSETS_DIR", str(graphiql_files))
+    if request.param == "jwt":
+        monkeypatch.setenv("TODO_AUTH", "jwt")
+        monkeypatch.setenv("TODO_JWT_SECRET", SECRET)
+    create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
+    return fresh_handler()
+
+
+@pytest.mark.browser
+def test_graphiql_works_under_a_stage_through_the_lambda_handler(
+    watched: Watched, staged_handler: Handler
+) -> None:
+    token = issue(SECRET, "ann", expires_s=600) if os.environ.get("TODO_AUTH") else None
+    with stage(staged_handler, "prod") as url:
+        _create_then_list(_watch(watched, url), url, token)
+        assert watched.page.url.startswith(f"{url}/graphiql?")
+    assert watched.off_origin == []
+    # With authentication on, GraphiQL's first schema request goes out before the token is in
+    # its Headers tab, and is refused.
+    refused = "Failed to load resource: the server responded with a status of 401 (Unauthorized)"
+    assert [e for e in watched.errors if not (token and e == refused)] == []

@@ -176,7 +176,8 @@ def test_browsers_get_graphiql(server: str) -> None:
     response = httpx.get(f"{server}/graphql", headers={"accept": "text/html,*/*;q=0.8"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "graphiql.min.js" in response.text
+    assert "<title>GraphiQL" in response.text
+    assert "script-src 'self';" in response.headers["content-security-policy"]
 
 
 def test_get_without_query_for_a_json_client_is_400(server: str) -> None:
@@ -224,3 +225,13 @@ def test_non_ascii_text_round_trips(server: str) -> None:
     )
     assert created.json()["data"]["createTodo"]["content"] == content
     assert content.encode() in created.content
+
+
+def test_the_root_points_to_graphql_and_graphiql(server: str) -> None:
+    response = httpx.get(f"{server}/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "message": "This is the todo API: send GraphQL to graphql; open graphiql in a browser.",
+        "graphql": "/graphql",
+        "graphiql": "/graphiql",
+    }

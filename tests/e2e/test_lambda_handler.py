@@ -198,3 +198,10 @@ def test_unknown_paths_answer_json_404(handler: Handler) -> None:
     response = handler(event("http_api_v2", "GET", "/nope"), LambdaContext())
     assert response["statusCode"] == 404
     assert body(response)["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_the_root_under_a_stage_points_into_that_stage(handler: Handler) -> None:
+    response = handler(event("http_api_v2", "GET", "/", stage="prod"), LambdaContext())
+    assert response["statusCode"] == 200
+    links = body(response)
+    assert (links["graphql"], links["graphiql"]) == ("/prod/graphql", "/prod/graphiql")

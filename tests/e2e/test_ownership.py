@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -503,14 +504,26 @@ def test_lambda_authorizer_claims_without_a_usable_sub_get_401(
 GRAPHIQL = {"/graphiql": {}, "/graphql": {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}}
 
 
+@pytest.fixture
+def shipped_graphiql(monkeypatch: pytest.MonkeyPatch, graphiql_files: Path) -> None:
+    monkeypatch.setenv("TODO_GRAPHIQL_ASSETS_DIR", str(graphiql_files))
+
+
+@pytest.mark.usefixtures("shipped_graphiql")
 @pytest.mark.parametrize("path", GRAPHIQL)
 def test_graphiql_loads_without_a_token_and_tells_how_to_send_one(door: Door, path: str) -> None:
     reply = door.anonymous.request("GET", path, **GRAPHIQL[path])
     assert reply.status == 200, reply
     assert reply.headers["content-type"].startswith("text/html")
     page = reply.body.decode()
-    assert "This API needs a bearer token" in page
-    assert '{"Authorization": "Bearer <your token>"}' in page
+    assert 'data-needs-token="true"' in page
+    files = re.findall(r'src="(graphiql/assets/[^"]+)"', page)
+    assert len(files) == 5  # GraphiQL's four scripts and ours, which starts it
+    for file in files:
+        assert door.anonymous.request("GET", f"/{file}").status == 200, file
+    script = door.anonymous.request("GET", f"/{files[-1]}", accept_encoding="identity")
+    assert "This API needs a bearer token" in script.body.decode()
+    assert '{"Authorization": "Bearer <your token>"}' in script.body.decode()
 
 
 PREFLIGHTS = {"/graphql": "POST", "/todo": "POST", f"/todo/{uuid.UUID(int=1)}": "PUT"}

@@ -180,7 +180,8 @@ def test_list_continues_with_next_where_the_size_bound_cuts_it(rest: RestClient)
 
 def test_list_with_a_bad_cursor_is_400(rest: RestClient) -> None:
     reply = rest.request("GET", "/todo?next=garbage")
-    assert "after is not a cursor" in envelope(reply, 400, "Could not list wall posts")
+    description = envelope(reply, 400, "Could not list wall posts")
+    assert description == "next is not a cursor this listing issued."
 
 
 # GET /todo/{id}

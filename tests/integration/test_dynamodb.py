@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
 
 from graphql_api.model import Todo, TodoQuery
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from tests.conftest import TABLE, CallCounter
+from tests.conftest import CallCounter
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -30,42 +31,51 @@ def legacy_item(todo_id: str, **extra: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def repository(dynamodb: DynamoDBClient) -> DynamoDBTodoRepository:
-    return DynamoDBTodoRepository(dynamodb, TABLE)
+def repository(dynamodb: DynamoDBClient, table: str, records_table: str) -> DynamoDBTodoRepository:
+    return DynamoDBTodoRepository(dynamodb, table, records_table=records_table)
 
 
-def put(client: DynamoDBClient, item: dict[str, object]) -> None:
-    client.put_item(TableName=TABLE, Item=item)  # type: ignore[arg-type]
+Put = Callable[[dict[str, object]], None]
+
+
+@pytest.fixture
+def put(dynamodb: DynamoDBClient, table: str) -> Put:
+    """Stores an item as given, bypassing the repository."""
+
+    def put(item: dict[str, object]) -> None:
+        dynamodb.put_item(TableName=table, Item=item)  # type: ignore[arg-type]
+
+    return put
 
 
 def test_legacy_item_without_version_reads_as_version_1(
-    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+    put: Put, repository: DynamoDBTodoRepository
 ) -> None:
-    put(dynamodb, legacy_item("old"))
+    put(legacy_item("old"))
     assert repository.get("old") == Todo(
         "old", "pub0001", "legacy", "pending", 1, 1_700_000_000_000, 1_700_000_000_500
     )
 
 
 def test_legacy_item_gains_version_2_on_first_update(
-    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+    dynamodb: DynamoDBClient, table: str, put: Put, repository: DynamoDBTodoRepository
 ) -> None:
-    put(dynamodb, legacy_item("old"))
+    put(legacy_item("old"))
     updated = repository.update(
         "old", changes={}, updated_ms=1_800_000_000_000, expected_version=1, owner=None
     )
     assert updated.version == 2
-    stored = dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "old"}})["Item"]
+    stored = dynamodb.get_item(TableName=table, Key={"id": {"S": "old"}})["Item"]
     assert stored["version"] == {"N": "2"}
     assert stored["dateUpdated"] == {"N": "1800000000000"}
 
 
 def test_items_with_odd_status_or_no_content_still_read(
-    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+    put: Put, repository: DynamoDBTodoRepository
 ) -> None:
     item = legacy_item("odd", status={"S": "¯\\_(ツ)_/¯ " * 20})
     del item["content"]
-    put(dynamodb, item)
+    put(item)
     read = repository.get("odd")
     assert read is not None
     assert read.content is None
@@ -73,10 +83,10 @@ def test_items_with_odd_status_or_no_content_still_read(
 
 
 def test_new_items_use_the_legacy_attribute_names_and_types(
-    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+    dynamodb: DynamoDBClient, table: str, repository: DynamoDBTodoRepository
 ) -> None:
     repository.create(Todo("t1", "ann", "milk", "pending", 1, 1_700_000_000_123, 1_700_000_000_123))
-    stored = dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "t1"}})["Item"]
+    stored = dynamodb.get_item(TableName=table, Key={"id": {"S": "t1"}})["Item"]
     assert stored == {
         "id": {"S": "t1"},
         "userId": {"S": "ann"},
@@ -110,9 +120,9 @@ def test_filtered_listing_stops_at_its_work_bound_and_resumes_exactly(
 
 
 def test_a_sparse_filtered_page_reads_on_until_it_is_full(
-    dynamodb: DynamoDBClient,
+    dynamodb: DynamoDBClient, table: str, records_table: str
 ) -> None:
-    repository = DynamoDBTodoRepository(dynamodb, TABLE)
+    repository = DynamoDBTodoRepository(dynamodb, table, records_table=records_table)
     for n in range(350):
         status = "done" if n in (0, 150, 300) else "pending"
         repository.create(Todo(f"id-{n:04d}", "ann", "x", status, 1, n, n))

@@ -11,9 +11,8 @@ import pytest
 
 from graphql_api.errors import TodoNotFound, VersionConflict
 from graphql_api.model import Page, Position, Todo, TodoQuery
-from graphql_api.repository import TodoRepository
+from graphql_api.repository import Claim, Claimed, TodoRepository
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from tests.conftest import TABLE
 from tests.fakes import InMemoryTodoRepository
 
 if TYPE_CHECKING:
@@ -26,7 +25,11 @@ def repository(request: pytest.FixtureRequest) -> Iterator[TodoRepository]:
         yield InMemoryTodoRepository()
     else:
         client: DynamoDBClient = request.getfixturevalue("dynamodb")
-        yield DynamoDBTodoRepository(client, TABLE)
+        yield DynamoDBTodoRepository(
+            client,
+            request.getfixturevalue("table"),
+            records_table=request.getfixturevalue("records_table"),
+        )
 
 
 def todo(n: int, *, user: str = "ann", status: str = "pending", version: int = 1) -> Todo:
@@ -189,3 +192,56 @@ def test_listing_resumes_after_a_given_position(repository: TodoRepository) -> N
     after = Position.of(todo(6, user="ann"))
     page = repository.list_todos(TodoQuery(first=3, user_id="ann", after=after))
     assert [t.id for t in page.todos] == ["id-0005", "id-0004", "id-0003"]
+
+
+def claim(key: str = "k", *, fingerprint: str = "f1", now_s: int = 100, ttl: int = 50) -> Claim:
+    return Claim(key, fingerprint, now_s=now_s, expires_s=now_s + ttl)
+
+
+def test_create_once_creates_the_todo_and_claims_the_key(repository: TodoRepository) -> None:
+    assert repository.create_once(todo(1), claim()) == Claimed(todo(1), "f1", created=True)
+    assert repository.get("id-0001") == todo(1)
+
+
+def test_create_once_again_returns_the_first_create_and_creates_nothing(
+    repository: TodoRepository,
+) -> None:
+    repository.create_once(todo(1), claim())
+    again = repository.create_once(todo(2), claim(fingerprint="f2", now_s=150))
+    assert again == Claimed(todo(1), "f1", created=False)
+    assert repository.get("id-0002") is None
+
+
+def test_create_once_returns_the_todo_as_created_after_it_changed_or_went(
+    repository: TodoRepository,
+) -> None:
+    repository.create_once(todo(1), claim())
+    repository.update(
+        "id-0001", changes={"status": "done"}, updated_ms=5_000, expected_version=None, owner=None
+    )
+    assert repository.create_once(todo(2), claim()).todo == todo(1)
+    repository.delete("id-0001", expected_version=None, owner=None)
+    assert repository.create_once(todo(3), claim()) == Claimed(todo(1), "f1", created=False)
+    assert repository.get_many(["id-0001", "id-0002", "id-0003"]) == {}
+
+
+def test_an_expired_claim_counts_as_absent(repository: TodoRepository) -> None:
+    repository.create_once(todo(1), claim(now_s=100, ttl=50))
+    assert repository.create_once(todo(2), claim(now_s=150)).created is False
+    fresh = repository.create_once(todo(2), claim(fingerprint="f2", now_s=151))
+    assert fresh == Claimed(todo(2), "f2", created=True)
+    assert repository.create_once(todo(3), claim(now_s=160)).todo == todo(2)
+    assert set(repository.get_many(["id-0001", "id-0002", "id-0003"])) == {"id-0001", "id-0002"}
+
+
+def test_keys_are_independent(repository: TodoRepository) -> None:
+    repository.create_once(todo(1), claim("a"))
+    assert repository.create_once(todo(2), claim("b")).created is True
+    assert set(repository.get_many(["id-0001", "id-0002"])) == {"id-0001", "id-0002"}
+
+
+def test_a_claimed_create_is_listed_like_any_other(repository: TodoRepository) -> None:
+    repository.create_once(todo(1), claim())
+    repository.create(todo(2))
+    page = repository.list_todos(TodoQuery(first=10, user_id="ann", newest_first=False))
+    assert page.todos == (todo(1), todo(2))

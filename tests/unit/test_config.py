@@ -13,6 +13,8 @@ def test_every_variable_is_read() -> None:
     settings = Settings.from_env(
         {
             "TODO_TABLE_NAME": "t",
+            "TODO_RECORDS_TABLE": "r",
+            "TODO_IDEMPOTENCY_TTL": "60",
             "AWS_REGION": "eu-central-1",
             "DYNAMODB_ENDPOINT_URL": "http://localhost:8000",
             "TODO_CORS_ORIGINS": "https://a.example, https://b.example",
@@ -27,6 +29,8 @@ def test_every_variable_is_read() -> None:
     )
     assert settings == Settings(
         table_name="t",
+        records_table="r",
+        idempotency_ttl=60,
         region="eu-central-1",
         dynamodb_endpoint="http://localhost:8000",
         cors_origins=("https://a.example", "https://b.example"),
@@ -46,7 +50,12 @@ def test_region_falls_back_to_aws_default_region() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TODO_MAX_BODY_BYTES", "lots"), ("TODO_PAGE_SIZE_MAX", "0"), ("DYNAMODB_READ_TIMEOUT", "-1")],
+    [
+        ("TODO_MAX_BODY_BYTES", "lots"),
+        ("TODO_PAGE_SIZE_MAX", "0"),
+        ("DYNAMODB_READ_TIMEOUT", "-1"),
+        ("TODO_IDEMPOTENCY_TTL", "0"),
+    ],
 )
 def test_unusable_values_are_refused_with_the_variable_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
@@ -97,3 +106,55 @@ def test_the_security_settings_are_read() -> None:
 def test_unusable_security_settings_stop_start_up(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         Settings.from_env(env)
+
+
+def test_the_persisted_query_and_batch_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "TODO_MAX_BATCH": "3",
+            "TODO_TRUSTED_DOCUMENTS": "true",
+            "TODO_PERSISTED_QUERY_TTL_DAYS": "7",
+            "TODO_GET_MAX_AGE": "0",
+        }
+    )
+    assert settings == Settings(
+        max_batch=3, trusted_documents=True, persisted_query_ttl_days=7, get_max_age=0
+    )
+    assert Settings.from_env({"TODO_GET_MAX_AGE": "60"}).get_max_age == 60
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TODO_MAX_BATCH", "0", "TODO_MAX_BATCH must be at least 1, not 0"),
+        ("TODO_TRUSTED_DOCUMENTS", "yes", "TODO_TRUSTED_DOCUMENTS must be true or false"),
+        ("TODO_PERSISTED_QUERY_TTL_DAYS", "0", "TODO_PERSISTED_QUERY_TTL_DAYS must be at least 1"),
+        ("TODO_GET_MAX_AGE", "-1", "TODO_GET_MAX_AGE must be at least 0, not -1"),
+    ],
+)
+def test_unusable_persisted_query_and_batch_settings_are_refused(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({name: value})
+
+
+def test_graphiqls_asset_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "TODO_GRAPHIQL_ASSETS_URL": " https://cdn.jsdelivr.net/npm/ ",
+            "TODO_GRAPHIQL_ASSETS_DIR": "/opt/graphiql",
+        }
+    )
+    assert settings.graphiql_assets_url == "https://cdn.jsdelivr.net/npm"
+    assert settings.graphiql_assets_dir == "/opt/graphiql"
+    assert Settings.from_env({"TODO_GRAPHIQL_ASSETS_URL": ""}).graphiql_assets_url is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["cdn.jsdelivr.net/npm", "javascript:alert(1)", "https://", "https://cdn.example/?v=1"],
+)
+def test_an_unusable_graphiql_asset_url_stops_start_up(value: str) -> None:
+    with pytest.raises(ConfigError, match="TODO_GRAPHIQL_ASSETS_URL must be an http"):
+        Settings.from_env({"TODO_GRAPHIQL_ASSETS_URL": value})

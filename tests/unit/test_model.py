@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 import base64
+import json
+from collections.abc import Mapping
 
 import pytest
 
 from graphql_api.errors import InvalidCursor
-from graphql_api.model import Listing, Position, decode_cursor, encode_cursor, is_text
+from graphql_api.model import (
+    Listing,
+    Position,
+    decode_cursor,
+    encode_cursor,
+    is_text,
+)
 
 EVERYONE = Listing()
 
@@ -14,8 +22,14 @@ EVERYONE = Listing()
     ("position", "listing"),
     [
         (Position("a"), EVERYONE),
-        (Position("a", "ann", 0), Listing("ann")),
-        (Position("ü-ß", "ann ✓", 1_700_000_000_000), Listing("ann ✓", "done", False)),
+        (Position("a", "ann", "0"), Listing("ann")),
+        (Position("ü-ß", "ann ✓", "1700000000000"), Listing("ann ✓", "done", False)),
+        (Position("a", "ann", "1700000000000.5"), Listing("ann")),
+        (Position("a", "ann", "-42"), Listing("ann")),
+        (Position("a", "ann", "99999999999999999999999999999999999999"), Listing("ann")),
+        (Position("a", "ann", "1E+125"), Listing("ann")),
+        (Position("x" * 2048, "ann", "1"), Listing("ann")),
+        (Position("é" * 1024), EVERYONE),
     ],
 )
 def test_cursor_round_trips(position: Position, listing: Listing) -> None:
@@ -32,7 +46,7 @@ def test_cursor_round_trips(position: Position, listing: Listing) -> None:
     ],
 )
 def test_cursor_of_one_listing_is_refused_by_another(other: Listing) -> None:
-    cursor = encode_cursor(Position("a", "ann", 5), Listing("ann"))
+    cursor = encode_cursor(Position("a", "ann", "5"), Listing("ann"))
     with pytest.raises(InvalidCursor):
         decode_cursor(cursor, other)
 
@@ -50,7 +64,7 @@ def test_is_text_refuses_lone_surrogates(value: str, expected: bool) -> None:
 
 
 def test_cursor_is_opaque_url_safe_text() -> None:
-    cursor = encode_cursor(Position("id-1", "ann", 12), Listing("ann"))
+    cursor = encode_cursor(Position("id-1", "ann", "12"), Listing("ann"))
     assert cursor.isascii()
     assert not set(cursor) & set("+/= ")
 
@@ -75,3 +89,55 @@ def test_cursor_is_opaque_url_safe_text() -> None:
 def test_malformed_cursor_is_invalid(cursor: str) -> None:
     with pytest.raises(InvalidCursor):
         decode_cursor(cursor, EVERYONE)
+
+
+def cursor_of(fields: Mapping[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(fields).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "created",
+    [
+        -1,
+        1.5,
+        True,
+        "1e500",
+        "1e-131",
+        "1234567890123456789012345678901234567.89",
+        " 12",
+        "1_000",
+        "NaN",
+        "Infinity",
+        "١٢",
+        "1" * 201,
+    ],
+)
+def test_cursor_with_a_number_dynamodb_would_refuse_is_invalid(created: object) -> None:
+    fields = {"i": "a", "u": "ann", "c": created, "l": ["ann", None, True]}
+    with pytest.raises(InvalidCursor):
+        decode_cursor(cursor_of(fields), Listing("ann"))
+
+
+@pytest.mark.parametrize(
+    ("created", "expected"),
+    [(12, "12"), ("12", "12"), ("-0.5", "-0.5"), ("1e-130", "1e-130"), ("0", "0")],
+)
+def test_cursor_carries_any_number_dynamodb_stores(created: object, expected: str) -> None:
+    fields = {"i": "a", "u": "ann", "c": created, "l": ["ann", None, True]}
+    assert decode_cursor(cursor_of(fields), Listing("ann")) == Position("a", "ann", expected)
+
+
+@pytest.mark.parametrize(
+    "todo_id",
+    ["x" * 2049, "é" * 1025, "𝄞" * 513, ""],
+)
+def test_cursor_with_an_id_no_item_can_have_is_invalid(todo_id: str) -> None:
+    fields = {"i": todo_id, "l": [None, None, True]}
+    assert decode_cursor(cursor_of({**fields, "i": "a"}), EVERYONE) == Position("a")
+    with pytest.raises(InvalidCursor):
+        decode_cursor(cursor_of(fields), EVERYONE)
+
+
+def test_a_cursor_carries_text_as_utf_8_not_escapes() -> None:
+    # Six bytes a character as \uXXXX escapes; two as UTF-8: the longest ids stay short.
+    assert len(encode_cursor(Position("é" * 1024), Listing())) < 3_000

@@ -144,10 +144,33 @@ def test_update_leaves_absent_fields_as_they_are(repository: CountingRepository)
     }
 
 
-def test_update_refuses_explicit_null(repository: CountingRepository) -> None:
+@pytest.mark.parametrize("field", ["content", "status"])
+def test_update_refuses_explicit_null_as_a_validation_failure(
+    repository: CountingRepository, field: str
+) -> None:
     todo = create(repository, userId="ann", content="milk")
-    result = run(repository, UPDATE, input={"id": todo["id"], "content": None})
-    assert "cannot be explicitly set to null" in result["errors"][0]["message"]
+    result = run(repository, UPDATE, input={"id": todo["id"], field: None})
+    assert result == {
+        "data": {
+            "updateTodo": {
+                "__typename": "ValidationFailed",
+                "code": "VALIDATION_FAILED",
+                "message": f"{field} cannot be null; leave it out to keep it as it is.",
+                "field": field,
+            }
+        }
+    }
+    assert repository.todos[todo["id"]].version == 1
+
+
+def test_update_refuses_a_null_literal_as_a_variable_is(repository: CountingRepository) -> None:
+    todo = create(repository, userId="ann", content="milk")
+    literal = UPDATE.replace("($input: UpdateTodoInput!)", "").replace(
+        "input: $input", f'input: {{id: "{todo["id"]}", status: null}}'
+    )
+    result = run(repository, literal)
+    assert result["data"]["updateTodo"]["field"] == "status"
+    assert "Maybe" not in str(result)
     assert repository.todos[todo["id"]].version == 1
 
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from graphql_api.auth import JwtAuthenticator, groups
-from graphql_api.errors import Unauthenticated
+from graphql_api.errors import ServiceUnavailable, Unauthenticated
 from graphql_api.model import Caller
 from graphql_api.tokens import hs256_verifier, issue, jwks_verifier
 
@@ -115,10 +115,11 @@ def test_an_unsigned_token_is_refused() -> None:
         hs256_verifier(SECRET)(unsigned)
 
 
-def test_an_unreachable_issuer_is_unauthenticated_not_a_crash() -> None:
+def test_an_unreachable_issuer_is_a_retryable_fault_not_a_refused_token() -> None:
     verify = jwks_verifier("http://127.0.0.1:9/keys", issuer=ISSUER, audience=AUDIENCE)
-    with pytest.raises(Unauthenticated, match="could not be reached"):
+    with pytest.raises(ServiceUnavailable) as raised:
         verify(rs256())
+    assert (raised.value.reason, raised.value.retry_after) == ("JwksUnreachable", 2)
 
 
 def test_issued_tokens_verify_and_carry_the_admin_group() -> None:

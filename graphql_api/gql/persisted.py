@@ -1,0 +1,223 @@
+"""Automatic persisted queries (Apollo's protocol) and trusted documents.
+
+A request may name its document by hash, `extensions.persistedQuery = {"version": 1,
+"sha256Hash": "<hex>"}`, with or without the `query` itself:
+
+- the hash alone: the stored document runs; an unknown hash answers `PersistedQueryNotFound`
+  (code `PERSISTED_QUERY_NOT_FOUND`, the message and code Apollo's link looks for), and the
+  client sends the query with the hash;
+- the hash and the query: the hash must be the query's SHA-256; the query runs and, once it
+  has parsed and passed validation and the cost limit, is remembered (for a TTL, refreshed
+  when a read finds it past half its life) in the store every instance shares.
+
+With trusted documents on, only documents an operator registered run: by hash, or as text
+whose hash is registered; nothing is remembered on the fly.
+
+Every lookup counts as one stored item examined against the request's budget, whether the
+in-process cache or the store answers, so a request spends the same on every instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql_api.budget import Budget
+from graphql_api.errors import DeadlineReached, ReadLimitReached, ServiceUnavailable
+from graphql_api.gql.document_cache import DocumentCache
+from graphql_api.gql.errors import DEADLINE_EXCEEDED, READ_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE
+from graphql_api.gql.refusal import HTTPError
+from graphql_api.repository.documents import DocumentStore, StoredDocument
+from graphql_api.request_log import note_fault, note_unexpected
+
+PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
+OPERATION_NOT_TRUSTED = "OPERATION_NOT_TRUSTED"
+BAD_REQUEST = "BAD_REQUEST"
+# What one instance keeps in memory: the documents of a few client builds.
+CACHE_COUNT = 1_000
+CACHE_BYTES = 8 * 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+# Apollo Server answers PersistedQueryNotFound with 200 and a header no cache may reuse: the
+# client resends the same request with the query at once.
+_NOT_FOUND_HEADERS = {"Cache-Control": "private, no-cache, must-revalidate"}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The text to execute, and the hash to remember it under if it proves executable."""
+
+    query: str
+    remember_as: str | None = None
+
+
+def sha256_of(text: str) -> str:
+    # surrogatepass: a lone surrogate (JSON's "\ud800") must hash, not raise.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class PersistedQueries:
+    def __init__(
+        self,
+        store: DocumentStore,
+        *,
+        trusted_only: bool,
+        ttl_s: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._trusted_only = trusted_only
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._cache = DocumentCache(max_count=CACHE_COUNT, max_bytes=CACHE_BYTES)
+
+    async def document(
+        self, query: str | None, extensions: Mapping[str, Any] | None, budget: Budget
+    ) -> Document:
+        """The document a request's `query` and `extensions` name; refuses with HTTPError."""
+        sha256 = requested_hash(extensions)
+        if sha256 is None:
+            if query is None:
+                raise HTTPError(400, BAD_REQUEST, "query must be a non-empty string.")
+            if self._trusted_only:
+                await self._trusted(sha256_of(query), budget)
+            return Document(query)
+        if query is None:
+            return Document(await self._stored(sha256, budget))
+        if sha256_of(query) != sha256:
+            raise HTTPError(
+                400,
+                PERSISTED_QUERY_HASH_MISMATCH,
+                "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query.",
+            )
+        if self._trusted_only:
+            await self._trusted(sha256, budget)
+            return Document(query)
+        return Document(query, remember_as=sha256 if _storable(query) else None)
+
+    async def remember(self, sha256: str, query: str, budget: Budget) -> None:
+        """Store an executable document for every instance, if the request has time left; a
+        failure loses only the saving (the answer is ready: the client will send the query
+        again)."""
+        now = self._clock()
+        if self._fresh(self._cache.get(sha256, now=now), now):
+            return  # a client that sends the query with its hash every time costs no writes
+        expires_at = int(now) + self._ttl_s
+        try:
+            budget.check_time()
+            await asyncio.to_thread(self._store.remember, sha256, query, expires_at=expires_at)
+        except DeadlineReached:
+            return
+        except ServiceUnavailable as exc:
+            note_fault(exc.reason, exc.operation)
+            return
+        except Exception as exc:
+            note_unexpected(exc, "persisted query")
+            return
+        self._cache.put(sha256, StoredDocument(query, trusted=False, expires_at=expires_at))
+
+    async def _stored(self, sha256: str, budget: Budget) -> str:
+        document = await self._find(sha256, budget)
+        if document is None and self._trusted_only:
+            raise _not_trusted()
+        if document is None:
+            raise HTTPError(
+                200, PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound", _NOT_FOUND_HEADERS
+            )
+        if self._trusted_only and not document.trusted:
+            raise _not_trusted()
+        return document.body
+
+    async def _trusted(self, sha256: str, budget: Budget) -> None:
+        document = await self._find(sha256, budget)
+        if document is None or not document.trusted:
+            raise _not_trusted()
+
+    async def _find(self, sha256: str, budget: Budget) -> StoredDocument | None:
+        _charge(budget)
+        now = self._clock()
+        document = self._cache.get(sha256, now=now)
+        if document is None:
+            try:
+                document = await asyncio.to_thread(self._read, sha256, now)
+            except ServiceUnavailable as exc:
+                note_fault(exc.reason, exc.operation)
+                retry_after = {"Retry-After": str(exc.retry_after)}
+                raise HTTPError(503, SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
+            if document is not None:
+                self._cache.put(sha256, document)
+        return document
+
+    def _fresh(self, document: StoredDocument | None, now: float) -> bool:
+        """Stored for good, or for more than half its life to come."""
+        if document is None:
+            return False
+        return document.expires_at is None or document.expires_at - now >= self._ttl_s / 2
+
+    def _read(self, sha256: str, now: float) -> StoredDocument | None:
+        """The stored document, its life extended when past half of it: a document in use
+        never expires, and one read in a while costs the write."""
+        document = self._store.find(sha256, now=now)
+        if document is None or self._fresh(document, now):
+            return document
+        expires_at = int(now) + self._ttl_s
+        self._store.remember(sha256, document.body, expires_at=expires_at)
+        return StoredDocument(document.body, trusted=False, expires_at=expires_at)
+
+
+def requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
+    """The hash `extensions.persistedQuery` names (lowercased), or None when there is none."""
+    persisted = (extensions or {}).get("persistedQuery")
+    if persisted is None:
+        return None
+    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+        raise HTTPError(
+            400, BAD_REQUEST, "extensions.persistedQuery must be {version: 1, sha256Hash}."
+        )
+    sha256 = persisted.get("sha256Hash")
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256.lower()):
+        raise HTTPError(
+            400, BAD_REQUEST, "extensions.persistedQuery.sha256Hash must be 64 hex digits."
+        )
+    return sha256.lower()
+
+
+def with_document_id(extensions: Mapping[str, Any] | None, document_id: str) -> dict[str, Any]:
+    """`extensions` naming the document a GraphQL-over-HTTP `documentId` names (its persisted
+    documents appendix): `sha256:<hex>`, or the bare hex GraphQL Codegen's client sends."""
+    sha256 = document_id.removeprefix("sha256:")
+    if not _SHA256.fullmatch(sha256.lower()):
+        raise HTTPError(400, BAD_REQUEST, "documentId must be sha256:<64 hex digits>.")
+    return {**(extensions or {}), "persistedQuery": {"version": 1, "sha256Hash": sha256}}
+
+
+def _charge(budget: Budget) -> None:
+    try:
+        budget.reserve(1)
+    except ReadLimitReached as exc:
+        raise HTTPError(503, READ_LIMIT_EXCEEDED, str(exc)) from exc
+    except DeadlineReached as exc:
+        raise HTTPError(503, DEADLINE_EXCEEDED, str(exc)) from exc
+
+
+def _not_trusted() -> HTTPError:
+    return HTTPError(
+        400,
+        OPERATION_NOT_TRUSTED,
+        "This API runs only the operations registered for its clients "
+        "(todo-api register-operations).",
+    )
+
+
+def _storable(query: str) -> bool:
+    """Only Unicode text can be stored: a lone surrogate has no UTF-8 form."""
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

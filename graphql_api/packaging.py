@@ -1,0 +1,327 @@
+"""`todo-api package`: the Lambda artifact, trimmed to what the handler runs and compiled to
+bytecode by the runtime's own Python version.
+
+Lambda imports from `/var/task`, which is read-only: without bytecode beside the sources, every
+cold start compiles every module again (and cannot keep the result). So the artifact ships
+unchecked-hash pycs, compiled by an interpreter of the template's exact Python minor version,
+and nothing that the handler never imports or reads (tests/deploy/test_artifact.py runs real
+events through the unpacked artifact and lists what the run opened).
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphql_api import graphiql_assets
+
+# What template.yaml names (Runtime python3.13, Architectures arm64); a test holds them equal.
+LAMBDA_PYTHON = "3.13"
+LAMBDA_PLATFORM = "manylinux2014_aarch64"
+
+# The only services whose botocore data the handler loads; every other service's models (four
+# fifths of the installed dependencies) go.
+BOTOCORE_SERVICES = frozenset({"dynamodb"})
+
+# Paths (globs from the artifact's root) that nothing on Lambda imports or reads: other
+# frameworks' Strawberry integrations (their frameworks are not in the artifact) and its HTTP
+# views (the app serves GraphQL over HTTP itself), code
+# generators and their command line, tests, typing stubs, boto3's resource layer for DynamoDB
+# and its customisations of other services (the handler uses a DynamoDB client), API examples
+# for documentation, dateutil's own time zone database (botocore asks dateutil only for UTC and
+# the local zone), and pip's records of the build machine.
+DROPPED = (
+    "bin",
+    "**/__pycache__",
+    "**/*.pyi",
+    "**/py.typed",
+    "botocore/data/*/*/examples-1.json",
+    "boto3/data",
+    "boto3/examples",
+    "boto3/dynamodb",
+    "boto3/ec2",
+    "boto3/s3",
+    "dateutil/zoneinfo/*.tar.gz",
+    *(
+        f"strawberry/{part}"
+        for part in (
+            "aiohttp",
+            "chalice",
+            "channels",
+            "django",
+            "fastapi",
+            "flask",
+            "litestar",
+            "quart",
+            "sanic",
+            "pydantic",
+            "cli",
+            "codegen",
+            "codemods",
+            "schema_codegen",
+            "ext/mypy_plugin.py",
+            "__main__.py",
+            "test",
+            "asgi",
+            "http/base.py",
+            "http/async_base_view.py",
+            "http/sync_base_view.py",
+        )
+    ),
+    "*.dist-info/direct_url.json",
+    "*.dist-info/INSTALLER",
+    "*.dist-info/REQUESTED",
+)
+
+# Distributions needed only by an optional feature, and the option that keeps them: the
+# cryptography library (and its cffi) verifies RS256/ES256 tokens against an issuer's JWKS, which
+# the function does only when configured to verify tokens itself (TODO_JWT_ISSUER); the
+# template's function leaves that to API Gateway's JWT authorizer.
+OPTIONAL_DISTRIBUTIONS = {"jwks": ("cryptography", "cffi", "pycparser")}
+
+# Installed as dependencies, imported by nothing that ships: `packaging` serves only Strawberry's
+# Datadog tracing extension, whose ddtrace is not in the artifact; `cross-web` only Strawberry's
+# HTTP views, which the app does not use (gql/ serves GraphQL over HTTP itself).
+UNUSED_DISTRIBUTIONS = ("packaging", "cross_web")
+
+
+class PackagingError(Exception):
+    """The artifact cannot be built as it must be; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    root: Path
+    files: int
+    sources: int
+    pycs: int
+    unpacked_bytes: int
+    zipped_bytes: int
+
+
+def build(
+    output: Path,
+    *,
+    platform: str = LAMBDA_PLATFORM,
+    python: str | None = None,
+    jwks: bool = False,
+    graphiql: bool = True,
+) -> Artifact:
+    """Install the project with its runtime dependencies for `platform`, trim, compile, and
+    add GraphiQL's pinned files unless told not to."""
+    source = Path(__file__).resolve().parents[1]
+    if not (source / "pyproject.toml").is_file():
+        raise PackagingError("package builds from a source checkout of this project")
+    interpreter = find_interpreter(LAMBDA_PYTHON, python)
+    shutil.rmtree(output, ignore_errors=True)
+    _install(source, output, platform)
+    trim(output, keep_optional=("jwks",) if jwks else ())
+    compile_bytecode(interpreter, output)
+    if graphiql:
+        try:
+            graphiql_assets.bundle(output)
+        except graphiql_assets.AssetError as exc:
+            raise PackagingError(f"{exc} (--without-graphiql builds without it)") from None
+    return measure(output)
+
+
+def find_interpreter(version: str, given: str | None = None) -> str:
+    """A Python `version` interpreter to compile with: `given`, else `pythonX.Y` on PATH, else
+    one that pyenv installed."""
+    pyenv = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    candidates = (
+        [given]
+        if given
+        else [
+            shutil.which(f"python{version}"),
+            # Any patch release will do: bytecode's format changes only between minor versions.
+            *sorted(glob.glob(f"{pyenv}/versions/{version}.*/bin/python{version}")),
+        ]
+    )
+    for candidate in filter(None, candidates):
+        if _version_of(candidate) == version:
+            return candidate
+    raise PackagingError(
+        f"no Python {version} interpreter found (Lambda's runtime python{version} loads only "
+        f"bytecode that Python {version} compiled): install one (`pyenv install {version}`, or "
+        f"Debian 13's `apt-get install python{version}`) or name it with --python PATH"
+    )
+
+
+def _version_of(interpreter: str) -> str | None:
+    try:
+        result = subprocess.run(
+            [interpreter, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _install(source: Path, output: Path, platform: str) -> None:
+    _run(
+        "pip install",
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "--target",
+            str(output),
+            "--platform",
+            platform,
+            "--implementation",
+            "cp",
+            "--python-version",
+            LAMBDA_PYTHON,
+            "--only-binary=:all:",
+            str(source),
+        ],
+    )
+
+
+def _run(what: str, command: list[str]) -> None:
+    """Run a build step whose own output says what went wrong, if anything did."""
+    exit_code = subprocess.run(command, check=False).returncode
+    if exit_code:
+        raise PackagingError(f"{what} failed (exit code {exit_code}); see above")
+
+
+def trim(root: Path, *, keep_optional: Iterable[str] = ()) -> None:
+    """Remove what the handler never imports or reads, and keep each RECORD true."""
+    kept = set(keep_optional)
+    unused = [
+        *UNUSED_DISTRIBUTIONS,
+        *(d for f, ds in OPTIONAL_DISTRIBUTIONS.items() if f not in kept for d in ds),
+    ]
+    for distribution in unused:
+        _remove_distribution(root, distribution)
+    for path in _dropped_paths(root):
+        _remove(path)
+    _rewrite_records(root)
+
+
+def _dropped_paths(root: Path) -> Iterator[Path]:
+    for pattern in DROPPED:
+        yield from sorted(root.glob(pattern), reverse=True)  # a tree's leaves before its root
+    data = root / "botocore" / "data"
+    for service in sorted(p for p in data.iterdir() if p.is_dir()):
+        if service.name not in BOTOCORE_SERVICES:
+            yield service
+            continue
+        # botocore loads a service's newest API version only.
+        yield from sorted(p for p in service.iterdir() if p.is_dir())[:-1]
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def _remove_distribution(root: Path, name: str) -> None:
+    """Every file a distribution's RECORD lists, its dist-info, and the folders left empty."""
+    for record in root.glob(f"{name}-*.dist-info/RECORD"):
+        with record.open(newline="") as rows:
+            paths = [root / row[0] for row in csv.reader(rows) if row]
+        for path in paths:
+            path.unlink(missing_ok=True)
+        for folder in sorted({p.parent for p in paths}, key=lambda p: len(p.parts), reverse=True):
+            if folder != root and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        shutil.rmtree(record.parent, ignore_errors=True)
+
+
+def _rewrite_records(root: Path) -> None:
+    """Each RECORD lists the files that ship, bytecode included (without a hash, as the
+    wheel spec allows for it), so that the installed metadata describes the artifact."""
+    for record in root.glob("*.dist-info/RECORD"):
+        with record.open(newline="") as file:
+            rows = [row for row in csv.reader(file) if row and (root / row[0]).exists()]
+        listed = {row[0] for row in rows}
+        pycs = [
+            _pyc_of(row[0])
+            for row in rows
+            if row[0].endswith(".py") and _pyc_of(row[0]) not in listed
+        ]
+        with record.open("w", newline="") as file:
+            csv.writer(file, lineterminator="\n").writerows(rows + [[p, "", ""] for p in pycs])
+
+
+def _pyc_of(source: str) -> str:
+    """Where Python LAMBDA_PYTHON, not optimising (as Lambda runs it), looks for the bytecode."""
+    folder, _, name = source.rpartition("/")
+    tag = "cpython-" + LAMBDA_PYTHON.replace(".", "")
+    pyc = f"__pycache__/{name[: -len('.py')]}.{tag}.pyc"
+    return f"{folder}/{pyc}" if folder else pyc
+
+
+def compile_bytecode(interpreter: str, root: Path) -> None:
+    """Unchecked-hash pycs: valid whatever the files' timestamps become in the zip, on upload
+    and on Lambda's disk; a source never changes after the build, so nothing needs checking."""
+    _run(
+        "compileall",
+        [
+            interpreter,
+            "-I",
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            str(root),
+        ],
+    )
+    missing = [s for s in _sources(root) if not (root / _pyc_of(s)).is_file()]
+    if missing:
+        raise PackagingError(f"no bytecode was written for {len(missing)} modules: {missing[:5]}")
+
+
+def _sources(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
+
+
+def measure(root: Path) -> Artifact:
+    files = sorted(path for path in root.rglob("*") if path.is_file())
+    return Artifact(
+        root=root,
+        files=len(files),
+        sources=len(_sources(root)),
+        pycs=sum(1 for path in files if path.suffix == ".pyc"),
+        unpacked_bytes=sum(path.stat().st_size for path in files),
+        zipped_bytes=_zipped_size(root, files),
+    )
+
+
+def _zipped_size(root: Path, files: list[Path]) -> int:
+    with tempfile.TemporaryFile() as archive:
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+            for path in files:
+                zipped.write(path, path.relative_to(root))
+        return archive.tell()
+
+
+def report(artifact: Artifact, platform: str) -> str:
+    return (
+        f"{artifact.root}: {artifact.files} files, {artifact.unpacked_bytes / 1e6:.1f} MB "
+        f"unpacked, {artifact.zipped_bytes / 1e6:.1f} MB zipped, {artifact.pycs} pycs for "
+        f"{artifact.sources} modules, for Python {LAMBDA_PYTHON} on {platform}"
+    )

@@ -1,0 +1,86 @@
+"""Reading the persisted query manifests client tooling writes (Apollo's, GraphQL Codegen's)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from graphql_api.gql.manifest import ManifestError, read_manifest
+from graphql_api.gql.persisted import sha256_of
+from graphql_api.gql.schema import schema
+from graphql_api.repository.documents import TrustedDocument
+
+LIST = "query List { todos { nodes { id } } }"
+DELETE = "mutation Delete($id: ID!) { deleteTodo(input: {id: $id}) { __typename } }"
+
+
+def apollo(*operations: dict[str, object]) -> str:
+    return json.dumps(
+        {"format": "apollo-persisted-query-manifest", "version": 1, "operations": list(operations)}
+    )
+
+
+def operation(body: str, **overrides: object) -> dict[str, object]:
+    name, kind = body.split()[1].split("(")[0], body.split()[0]
+    return {"id": sha256_of(body), "name": name, "type": kind, "body": body, **overrides}
+
+
+def test_apollo_manifest_gives_each_operation_with_its_name_and_type() -> None:
+    documents = read_manifest(apollo(operation(LIST), operation(DELETE)), schema)
+    assert documents == [
+        TrustedDocument(sha256_of(LIST), LIST, "List", "query"),
+        TrustedDocument(sha256_of(DELETE), DELETE, "Delete", "mutation"),
+    ]
+
+
+def test_codegen_persisted_documents_are_read_with_names_from_the_documents() -> None:
+    text = json.dumps({sha256_of(LIST): LIST, sha256_of("{ __typename }"): "{ __typename }"})
+    assert read_manifest(text, schema) == [
+        TrustedDocument(sha256_of(LIST), LIST, "List", "query"),
+        TrustedDocument(sha256_of("{ __typename }"), "{ __typename }", None, "query"),
+    ]
+
+
+def test_every_problem_is_reported_and_nothing_is_returned() -> None:
+    sha1 = "0" * 40
+    text = apollo(
+        operation(LIST, id=sha1),
+        operation("query Nope { nope }"),
+        operation("query Broken { todos { "),
+        operation(LIST),
+    )
+    with pytest.raises(ManifestError) as caught:
+        read_manifest(text, schema)
+    lines = str(caught.value).splitlines()
+    assert lines == [
+        f"{sha1}: not the SHA-256 of its body (GraphQL Codegen: set "
+        "persistedDocuments.hashAlgorithm to 'sha256')",
+        f"{sha256_of('query Nope { nope }')}: Cannot query field 'nope' on type 'Query'.",
+        f"{sha256_of('query Broken { todos { ')}: Syntax Error: Expected Name, found <EOF>.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "the manifest is not valid JSON"),
+        ("[]", "not a manifest"),
+        ('{"a": 1}', "not a manifest"),
+        (
+            '{"format": "apollo-persisted-query-manifest", "version": 2, "operations": []}',
+            "must be version 1",
+        ),
+        (apollo("x"), "every operation must be an object"),  # type: ignore[arg-type]
+        (apollo({"id": 1, "body": LIST}), "string id and body"),
+    ],
+)
+def test_a_file_that_is_not_a_manifest_is_refused(text: str, message: str) -> None:
+    with pytest.raises(ManifestError, match=message):
+        read_manifest(text, schema)
+
+
+def test_a_document_over_the_length_limit_is_refused() -> None:
+    body = "query Long { todos { nodes { id } } }" + " " * 70_000
+    with pytest.raises(ManifestError, match="over 65536 characters"):
+        read_manifest(json.dumps({sha256_of(body): body}), schema)
