@@ -65,19 +65,24 @@ def _main(args: argparse.Namespace) -> int:
     if args.dynamodb_endpoint:
         endpoint = base_url(args.dynamodb_endpoint, "--dynamodb-endpoint", _LOCAL)
         settings = dataclasses.replace(settings, dynamodb_endpoint=endpoint)
-    if args.command == "create-table":
-        url = settings.dynamodb_endpoint
-        return _create_table(
-            settings, local_credentials=url is not None and _placeholder_credentials(url)
-        )
-    if args.command == "copy-legacy-table":
-        return _copy_legacy_table(settings, args.source, args.resume, dry_run=args.dry_run)
-    if args.command == "register-operations":
-        return _register_operations(settings, Path(args.manifest))
+    if args.command in ("create-table", "copy-legacy-table", "register-operations"):
+        return _table_command(settings, args)
     try:
         return _serve(settings, args)
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down: stop, without a traceback
         return 130
+
+
+def _table_command(settings: Settings, args: argparse.Namespace) -> int:
+    url = settings.dynamodb_endpoint
+    local = url is not None and _placeholder_credentials(url)
+    if args.command == "create-table":
+        return _create_table(settings, local_credentials=local)
+    if args.command == "copy-legacy-table":
+        return _copy_legacy_table(
+            settings, args.source, args.resume, dry_run=args.dry_run, local_credentials=local
+        )
+    return _register_operations(settings, Path(args.manifest), local_credentials=local)
 
 
 def _console() -> None:
@@ -394,11 +399,16 @@ def _create_table(settings: Settings, *, local_credentials: bool) -> int:
 
 
 def _copy_legacy_table(
-    settings: Settings, source: str, resume: str | None, *, dry_run: bool
+    settings: Settings,
+    source: str,
+    resume: str | None,
+    *,
+    dry_run: bool,
+    local_credentials: bool,
 ) -> int:
     """Exit status 0 when every row is in our table, 1 when some could not be copied, 2 for
     a resume token it did not print, 3 when DynamoDB failed (the line says how to carry on)."""
-    client = dynamodb_client(settings)
+    client = dynamodb_client(settings, local_credentials=local_credentials)
     report = CopyReport()
     pages = copy_legacy_table(client, source, settings.table_name, resume=resume, dry_run=dry_run)
     try:
@@ -435,7 +445,7 @@ def _problem_line(problem: Problem) -> str:
     return f"Not copied: row {problem.row}{named}: {problem.reason}"
 
 
-def _register_operations(settings: Settings, manifest: Path) -> int:
+def _register_operations(settings: Settings, manifest: Path, *, local_credentials: bool) -> int:
     from graphql_api.gql.manifest import ManifestError, read_manifest
     from graphql_api.gql.schema import create_schema
     from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
@@ -450,7 +460,8 @@ def _register_operations(settings: Settings, manifest: Path) -> int:
     from graphql_api.errors import ServiceUnavailable
 
     try:
-        DynamoDBDocumentStore(dynamodb_client(settings), settings.records_table).trust(documents)
+        client = dynamodb_client(settings, local_credentials=local_credentials)
+        DynamoDBDocumentStore(client, settings.records_table).trust(documents)
     except (BotoCoreError, ClientError, ServiceUnavailable) as exc:
         logger.error("todo-api: could not register in table %r: %s", settings.records_table, exc)
         return 1

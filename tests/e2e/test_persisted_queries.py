@@ -329,7 +329,7 @@ def test_trusted_documents_mode_runs_only_registered_operations(
 ) -> None:
     registered = register(manifest(tmp_path, CREATE, LIST), shared_tables)
     assert registered.returncode == 0, registered.stderr
-    assert "Registered 2 operations" in registered.stderr
+    assert "Registered 2 operations" in registered.stdout
     env = {**shared_tables, "TODO_TRUSTED_DOCUMENTS": "true"}
     with app_process(env) as url:
         created = post(url, {"extensions": extensions(CREATE), "variables": {"content": "tea"}})
