@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -12,6 +11,8 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+from graphql_api.packaging import PackagingError, find_interpreter
 
 REPO = Path(__file__).parent.parent
 _PYC_HEADER = 16
@@ -45,10 +46,11 @@ def build(output: Path, source: Path = REPO) -> str:
         cwd=source,
         env={**os.environ, "PYTHONPATH": str(source)},
     )
-    lines = (result.stderr or result.stdout).strip().splitlines()
+    lines = (result.stdout + result.stderr).strip().splitlines()
     if result.returncode != 0:
         raise RuntimeError("todo-api package failed: " + "\n".join(lines[-5:]))
-    return lines[-1] if lines else ""
+    summary = [line for line in lines if "zipped" in line]  # pip's warnings come first
+    return (summary or lines or [""])[-1]
 
 
 def interpreter_for(artifact: Path, given: str | None) -> Interpreter:
@@ -69,10 +71,13 @@ def _matching_python(artifact: Path) -> str | None:
     tags = Counter(path.name.split(".")[-2] for path in artifact.rglob("__pycache__/*.pyc"))
     if not tags:
         return None
-    tag = tags.most_common(1)[0][0]  # e.g. cpython-314
+    tag = tags.most_common(1)[0][0]  # e.g. cpython-313
     if not tag.startswith("cpython-3"):
         return None
-    return shutil.which(f"python3.{tag.removeprefix('cpython-3')}")
+    try:  # where `todo-api package` would find it: on PATH, or installed by pyenv
+        return find_interpreter(f"3.{tag.removeprefix('cpython-3')}")
+    except PackagingError:
+        return None
 
 
 def inventory(artifact: Path, interpreter: Interpreter) -> Inventory:
