@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from graphql_api.auth import Authenticator
+from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.config import Settings
 from graphql_api.gql.http import GraphQLEndpoint
 from graphql_api.gql.persisted import PersistedQueries
@@ -28,15 +29,18 @@ def create_app(
     authenticator: Authenticator,
     settings: Settings,
     documents: DocumentStore,
+    *,
+    run: RunBlocking = in_thread,
 ) -> Starlette:
-    """`documents` keeps persisted queries and trusted documents (see gql/persisted.py)."""
+    """`documents` keeps persisted queries and trusted documents (see gql/persisted.py); `run`
+    is how both doors call the service (see `blocking`)."""
     schema = create_schema(settings)
     persisted = PersistedQueries(
         documents,
         trusted_only=settings.trusted_documents,
         ttl_s=settings.persisted_query_ttl_days * 86_400,
     )
-    graphql = GraphQLEndpoint(service, authenticator, schema, settings, persisted)
+    graphql = GraphQLEndpoint(service, authenticator, schema, settings, persisted, run=run)
     legacy = LegacyRoutes(
         service,
         authenticator,
@@ -44,6 +48,7 @@ def create_app(
         list_max_bytes=settings.max_response_bytes,
         request_timeout=settings.request_timeout,
         overrun=settings.dynamodb_overrun_s,
+        run=run,
     )
     # CORS middleware on /graphql only: the legacy routes answer their own preflights with the
     # exact headers the legacy API sent.

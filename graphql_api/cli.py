@@ -16,10 +16,11 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import boto3
+import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from graphql_api import graphiql_assets
+from graphql_api.blocking import in_thread
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import ConfigError, Settings, base_url
 from graphql_api.packaging import LAMBDA_PLATFORM, LAMBDA_PYTHON
@@ -256,7 +257,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         ),
     ):
         settings = _with_graphiql(settings)
-        app = build_app(settings, dynamodb_client(settings, local_credentials=local))
+        client = dynamodb_client(settings, local_credentials=local)
+        app = build_app(settings, client, run=in_thread)
         host = f"[{args.host}]" if ":" in args.host else args.host
         logger.info("GraphiQL: http://%s:%d/graphiql", host, sock.getsockname()[1])
         # No access log: the app writes its own line per request. No log config: uvicorn's
@@ -348,7 +350,7 @@ def _placeholder_credentials(endpoint: str) -> bool:
     this machine (DynamoDB Local, LocalStack), which accepts any. Configured keys are kept:
     DynamoDB Local keeps one database per access key."""
     try:
-        configured = boto3.Session().get_credentials() is not None
+        configured = botocore.session.get_session().get_credentials() is not None
     except BotoCoreError as exc:  # e.g. an AWS_PROFILE that does not exist
         raise CommandError(str(exc)) from None
     if configured:

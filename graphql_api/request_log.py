@@ -142,8 +142,11 @@ def configure_logging(level: str = "INFO", *, text: bool = False) -> None:
     for handler in root.handlers:
         handler.setFormatter(formatter)
     root.setLevel(level)
-    if level != "DEBUG":  # botocore says where it found credentials on every cold start
+    if level != "DEBUG":
+        # botocore says where it found credentials on every cold start; Mangum writes a second
+        # line per request (method, path, status) that ours already carries.
         logging.getLogger("botocore").setLevel(logging.WARNING)
+        logging.getLogger("mangum").setLevel(logging.WARNING)
 
 
 def _json_formatter() -> JsonFormatter:

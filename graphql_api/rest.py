@@ -7,7 +7,6 @@ never sees unless it asks: `?userId=` and `next` on the list, `ETag` and `If-Mat
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
 from collections.abc import Awaitable, Callable, Mapping
@@ -20,6 +19,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from graphql_api.auth import Authenticator
+from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
 from graphql_api.budget import Budget, for_request
 from graphql_api.errors import (
@@ -147,7 +147,9 @@ class LegacyRoutes:
         list_max_bytes: int,
         request_timeout: float,
         overrun: float = 0.0,
+        run: RunBlocking = in_thread,
     ) -> None:
+        self._run = run
         self._service = service
         self._authenticator = authenticator
         self._max_body_bytes = max_body_bytes
@@ -181,7 +183,7 @@ class LegacyRoutes:
         body = await self._json_object(request)
         user_id, content = _optional_string(body, "userId"), _optional_string(body, "content")
         try:
-            todo = await asyncio.to_thread(
+            todo = await self._run(
                 self._service.create,
                 caller,
                 self._budget(request),
@@ -204,12 +206,12 @@ class LegacyRoutes:
         sweep = self._service.sweep(
             caller, budget, after=params.get("next"), user_id=params.get("userId")
         )
-        return _json_bytes(await asyncio.to_thread(self._list_body, sweep))
+        return _json_bytes(await self._run(self._list_body, sweep))
 
     @_failing_with(FETCH_FAILED)
     async def fetch(self, request: Request) -> Response:
         caller = self._caller(request)
-        todo = await asyncio.to_thread(
+        todo = await self._run(
             self._service.get, caller, self._budget(request), request.path_params["id"]
         )
         if todo is None:
@@ -223,7 +225,7 @@ class LegacyRoutes:
         content, status = _optional_string(body, "content"), _optional_string(body, "status")
         conditional, expected = _if_match(request)
         try:
-            todo = await asyncio.to_thread(
+            todo = await self._run(
                 self._service.update,
                 caller,
                 self._budget(request),
@@ -243,7 +245,7 @@ class LegacyRoutes:
         caller = self._caller(request)
         conditional, expected = _if_match(request)
         try:
-            await asyncio.to_thread(
+            await self._run(
                 self._service.delete,
                 caller,
                 self._budget(request),

@@ -5,12 +5,13 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from botocore.handlers import BUILTIN_HANDLERS
 from hypothesis.configuration import set_hypothesis_home_dir
 from moto import mock_aws
 
@@ -67,17 +68,34 @@ def _restore_logging() -> Iterator[None]:
 
 class CallCounter:
     """Counts the DynamoDB operations sent, by name (a botocore event hook on a client's or a
-    session's event emitter; a session's reaches every client made from it afterwards)."""
+    session's event emitter; a session's reaches every client made from it afterwards; without
+    one, see `every_new_client`)."""
 
-    def __init__(self, events: Any) -> None:
+    def __init__(self, events: Any = None) -> None:
         self.operations: list[str] = []
-        events.register("before-call.dynamodb", self._record)
+        if events is not None:
+            events.register("before-call.dynamodb", self._record)
 
     def _record(self, model: Any, **_: Any) -> None:
         self.operations.append(model.name)
 
     def reset(self) -> None:
         self.operations.clear()
+
+    def every_new_client(self) -> AbstractContextManager[None]:
+        return every_new_client("before-call.dynamodb", self._record)
+
+
+@contextmanager
+def every_new_client(event: str, hook: Callable[..., None]) -> Iterator[None]:
+    """Register `hook` on every botocore session, so every client, made meanwhile: the
+    composition roots make their own (moto joins them the same way)."""
+    entry = (event, hook)
+    BUILTIN_HANDLERS.append(entry)
+    try:
+        yield
+    finally:
+        BUILTIN_HANDLERS.remove(entry)
 
 
 def unique_name(prefix: str) -> str:

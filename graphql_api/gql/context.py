@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.budget import Budget
 from graphql_api.model import Caller, Todo
 from graphql_api.service import TodoService
@@ -33,6 +33,8 @@ class Context:
     budget: Budget
     """Shared by every field of the request: stored items examined, and time."""
     cost: CostAccount = field(default_factory=CostAccount)
+    run: RunBlocking = in_thread
+    """How resolvers call the service (see `blocking`)."""
     todo_loader: DataLoader[str, Todo | None] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -41,7 +43,7 @@ class Context:
         self.todo_loader = DataLoader(load_fn=self._load_todos)
 
     async def _load_todos(self, todo_ids: Sequence[str]) -> list[Todo | None]:
-        return await asyncio.to_thread(self.service.get_many, self.caller, self.budget, todo_ids)
+        return await self.run(self.service.get_many, self.caller, self.budget, todo_ids)
 
 
 Info = strawberry.Info[Context, None]

@@ -20,6 +20,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from graphql_api.auth import Authenticator
+from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
 from graphql_api.budget import Budget, for_request
 from graphql_api.config import Settings
@@ -52,7 +53,10 @@ class GraphQLEndpoint:
         schema: strawberry.Schema,
         settings: Settings,
         persisted: PersistedQueries,
+        *,
+        run: RunBlocking = in_thread,
     ) -> None:
+        self._run = run
         self._service = service
         self._authenticator = authenticator
         self._schema = schema
@@ -77,7 +81,7 @@ class GraphQLEndpoint:
             budget = self._budget(request)
             if isinstance(params, list):
                 return await self._batch(params, caller, budget, media_type)
-            context = Context(self._service, caller, budget)
+            context = Context(self._service, caller, budget, run=self._run)
             result = await self._operation(params, allowed, context)
         except HTTPError as exc:
             note_code(exc.code)
@@ -99,7 +103,7 @@ class GraphQLEndpoint:
         cost = CostAccount()
         answers = []
         for params in operations:
-            context = Context(self._service, caller, budget, cost)
+            context = Context(self._service, caller, budget, cost, self._run)
             try:
                 result = await self._operation(params, _POST_OPERATIONS, context)
                 answer, _ = _body_and_status(result, media_type)

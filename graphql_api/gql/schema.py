@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
 from graphql.validation import OverlappingFieldsCanBeMergedRule
-from strawberry.extensions import (
-    DisableIntrospection,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.schema.schema import validate_document
 from strawberry.types.execution import ExecutionContext, ExecutionResult
 
 from graphql_api import errors, request_log
@@ -90,7 +86,7 @@ class Query:
     ) -> TodoConnection | None:
         context = info.context
         try:
-            page = await asyncio.to_thread(
+            page = await context.run(
                 context.service.list_todos,
                 context.caller,
                 context.budget,
@@ -114,7 +110,7 @@ class Mutation:
     async def create_todo(self, info: Info, input: CreateTodoInput) -> CreateTodoResult | None:
         context = info.context
         try:
-            todo = await asyncio.to_thread(
+            todo = await context.run(
                 context.service.create,
                 context.caller,
                 context.budget,
@@ -133,7 +129,7 @@ class Mutation:
         context = info.context
         try:
             content, status = input.changes()
-            todo = await asyncio.to_thread(
+            todo = await context.run(
                 context.service.update,
                 context.caller,
                 context.budget,
@@ -156,7 +152,7 @@ class Mutation:
     async def delete_todo(self, info: Info, input: DeleteTodoInput) -> DeleteTodoResult | None:
         context = info.context
         try:
-            todo = await asyncio.to_thread(
+            todo = await context.run(
                 context.service.delete,
                 context.caller,
                 context.budget,
@@ -170,6 +166,44 @@ class Mutation:
         except errors.TodoError as exc:
             raise field_error(exc) from exc
         return TodoType.from_model(todo)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parsed(query: str, **options: Any) -> DocumentNode:
+    return parse(query, **options)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _validated(
+    schema: GraphQLSchema,
+    query: str,
+    rules: tuple[type[ASTValidationRule], ...],
+    **options: Any,
+) -> list[GraphQLError]:
+    return validate_document(schema, _parsed(query, **options), rules)
+
+
+class _DocumentCache(SchemaExtension):
+    """Parse and validate each distinct document once, keyed by its text.
+
+    Strawberry's ParserCache and ValidationCache do the same, but the latter keys on the parsed
+    document, which Python hashes node by node on every request; a string caches its hash.
+    A document that fails to parse is not cached (the limits bound its cost).
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.query is not None  # the endpoint refuses a request without one
+        context.graphql_document = _parsed(context.query, **context.parse_options)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.query is not None
+        rules = tuple(context.validation_rules)
+        errors = _validated(context.schema._schema, context.query, rules, **context.parse_options)
+        context.pre_execution_errors = errors
+        yield
 
 
 class _RecordOperation(SchemaExtension):
@@ -197,9 +231,8 @@ class _Schema(strawberry.Schema):
 def _extensions(cost: CostModel) -> list[Any]:
     return [
         lambda: DocumentLimits(max_tokens=MAX_TOKENS, max_length=MAX_DOCUMENT_LENGTH),
-        lambda: ParserCache(maxsize=_CACHE_SIZE),
         lambda: ValidationRules(_REPLACED_RULES, _EXTRA_RULES),
-        lambda: ValidationCache(maxsize=_CACHE_SIZE),
+        _DocumentCache,
         lambda: CostLimit(cost),
         _RecordOperation,
     ]

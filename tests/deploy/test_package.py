@@ -19,7 +19,7 @@ def test_package_holds_the_runtime_dependencies_only_for_the_templates_runtime(
     output = tmp_path / "lambda"
     result = package(output)
     installed = {path.name for path in output.iterdir()}
-    assert {"graphql_api", "strawberry", "starlette", "mangum", "boto3", "pythonjsonlogger"} <= (
+    assert {"graphql_api", "strawberry", "starlette", "mangum", "botocore", "pythonjsonlogger"} <= (
         installed
     )
     assert not {"uvicorn", "moto", "pytest", "playwright", "tests", "bin"} & installed

@@ -403,7 +403,7 @@ def test_the_role_grants_exactly_the_dynamodb_calls_the_repository_makes(
     repository = DynamoDBTodoRepository(dynamodb, table, records_table=records_table)
     repository.create(Todo("t", "ann", "x", "pending", 1, 1, 1))
     repository.get("t")
-    repository.get_many(["t"])
+    repository.get_many(["t", "another"])  # one id alone is a GetItem
     repository.list_todos(TodoQuery(first=5))
     repository.list_todos(TodoQuery(first=5, user_id="ann"))
     repository.update(

@@ -111,12 +111,10 @@ def close_mangums_loop() -> Iterator[None]:
 
 @pytest.fixture
 def calls() -> Iterator[CallCounter]:
-    """Counts what every client made from here on sends (mock_aws resets the default session,
-    so the counter joins the session inside it)."""
-    with mock_aws():
-        boto3.setup_default_session()
-        assert boto3.DEFAULT_SESSION is not None
-        yield CallCounter(boto3.DEFAULT_SESSION.events)
+    """Counts what every client made from here on sends."""
+    counter = CallCounter()
+    with mock_aws(), counter.every_new_client():
+        yield counter
 
 
 def fresh_handler() -> Handler:

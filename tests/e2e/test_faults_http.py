@@ -163,11 +163,11 @@ def test_a_fault_fails_a_graphql_field_as_service_unavailable_then_recovers(
             },
         }
     ]
-    assert stack.attempts == ["BatchGetItem"] * attempts
+    assert stack.attempts == ["GetItem"] * attempts
     assert least_s <= elapsed < least_s + SLACK_S
     (line,) = [r for r in caplog.records if r.name == "graphql_api.request"]
     assert (line.levelname, line.exc_info) == ("WARNING", None)
-    assert line.faults == [{"reason": reason, "operation": "BatchGetItem"}]  # type: ignore[attr-defined]
+    assert line.faults == [{"reason": reason, "operation": "GetItem"}]  # type: ignore[attr-defined]
     assert [r.levelname for r in caplog.records if r.levelno >= logging.WARNING] == ["WARNING"]
 
     heal(stack.faulty, fault)
@@ -191,7 +191,7 @@ def test_a_fault_answers_the_legacy_route_503_with_retry_after_then_recovers(
         "message": "Could not fetch wall post",
         "description": unavailable(reason, retry_after),
     }
-    assert stack.attempts == ["BatchGetItem"] * attempts
+    assert stack.attempts == ["GetItem"] * attempts
     assert least_s <= elapsed < least_s + SLACK_S
 
     heal(stack.faulty, fault)

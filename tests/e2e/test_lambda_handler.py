@@ -96,6 +96,22 @@ def test_aliased_lookups_cost_one_batch_get(handler: Handler, calls: CallCounter
     assert calls.operations == ["BatchGetItem"]
 
 
+def test_one_todo_by_either_door_costs_one_get_item(handler: Handler, calls: CallCounter) -> None:
+    todo_id = body(
+        handler(
+            graphql_post("http_api_v2", CREATE, input={"userId": "a", "content": "c"}),
+            LambdaContext(),
+        )
+    )["data"]["createTodo"]["id"]
+    calls.reset()
+    lookup = "query($id: ID!) { first: todo(id: $id) { id } again: todo(id: $id) { status } }"
+    graphql = handler(graphql_post("http_api_v2", lookup, id=todo_id), LambdaContext())
+    rest = handler(event("http_api_v2", "GET", f"/todo/{todo_id}"), LambdaContext())
+    assert body(graphql)["data"] == {"first": {"id": todo_id}, "again": {"status": "pending"}}
+    assert body(rest)[0]["id"] == todo_id
+    assert calls.operations == ["GetItem", "GetItem"]
+
+
 def test_each_mutation_costs_one_write(handler: Handler, calls: CallCounter) -> None:
     created = body(
         handler(

@@ -72,6 +72,15 @@ def test_a_graphql_request_logs_one_line_with_its_operation_and_calls(
     }
 
 
+def test_a_request_writes_no_line_but_ours(
+    handler: Handler, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    create(handler)
+    handler(event("http_api_v2", "GET", "/todo"), LambdaContext())
+    assert [r.name for r in caplog.records] == ["graphql_api.request"] * 2
+
+
 def test_expected_failures_appear_as_codes(
     handler: Handler, caplog: pytest.LogCaptureFixture
 ) -> None:

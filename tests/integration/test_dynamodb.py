@@ -157,6 +157,16 @@ def test_get_many_costs_one_batch_get_per_hundred_ids(
     assert calls.operations == ["BatchGetItem", "BatchGetItem"]
 
 
+def test_get_many_of_one_id_costs_one_get_item(
+    dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
+) -> None:
+    repository.create(Todo("t1", "ann", "x", "pending", 1, 1, 1))
+    calls = CallCounter(dynamodb.meta.events)
+    assert repository.get_many(["t1", "t1"]) == {"t1": Todo("t1", "ann", "x", "pending", 1, 1, 1)}
+    assert repository.get_many(["missing"]) == {}
+    assert calls.operations == ["GetItem", "GetItem"]
+
+
 def test_each_write_costs_one_call(
     dynamodb: DynamoDBClient, repository: DynamoDBTodoRepository
 ) -> None:
