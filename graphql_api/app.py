@@ -81,7 +81,7 @@ async def _signpost(request: Request) -> Response:
     root = request.scope.get("root_path", "")
     return JSONResponse(
         {
-            "message": "This is the todo API: send GraphQL to graphql; open graphiql in a browser.",
+            "message": "The todo API: send GraphQL to /graphql, open /graphiql in a browser.",
             "graphql": f"{root}/graphql",
             "graphiql": f"{root}/graphiql",
         }

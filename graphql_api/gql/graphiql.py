@@ -58,7 +58,11 @@ class GraphiQL:
         if shipped and base is None:
             self._files |= {a.path: _file(directory / a.path) for a in graphiql_assets.assets()}
         sources = "'self'" if base is None else f"'self' {_origin(base)}"
-        self._headers = {"Content-Security-Policy": _POLICY.format(src=sources)}
+        self._headers = {
+            "Content-Security-Policy": _POLICY.format(src=sources),
+            # /graphql answers this page or JSON by Accept: a cache must keep them apart.
+            "Vary": "Accept",
+        }
         self._html = (
             _page(own, base, needs_token=settings.auth != "none") if shipped else _NOT_SHIPPED
         )

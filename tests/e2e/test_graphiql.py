@@ -52,6 +52,7 @@ def test_the_page_loads_every_file_from_our_stage_by_relative_url(
     page = _get(graphiql_handler, path, accept=accept)
     assert page["statusCode"] == 200
     assert page["headers"]["content-security-policy"] == POLICY
+    assert "Accept" in page["headers"]["vary"]  # /graphql is this page or JSON, by Accept
     html = _text(page)
     references = REFERENCE.findall(html)
     assert "<script>" not in html

@@ -231,7 +231,7 @@ def test_the_root_points_to_graphql_and_graphiql(server: str) -> None:
     response = httpx.get(f"{server}/")
     assert response.status_code == 200
     assert response.json() == {
-        "message": "This is the todo API: send GraphQL to graphql; open graphiql in a browser.",
+        "message": "The todo API: send GraphQL to /graphql, open /graphiql in a browser.",
         "graphql": "/graphql",
         "graphiql": "/graphiql",
     }
