@@ -231,6 +231,13 @@ def _token(settings: Settings, subject: str, *, admin: bool, expires_s: int) -> 
     return 0
 
 
+def _invoked_as() -> str:
+    """The command as the user typed it (`.venv/bin/todo-api` outside an activated venv), so
+    a hint can be pasted as it is."""
+    typed = sys.argv[0]
+    return typed if os.sep in typed and os.path.basename(typed) == "todo-api" else "todo-api"
+
+
 def _with_auth(settings: Settings) -> Settings:
     """Settings for `serve --auth`: tokens verified with TODO_JWT_SECRET, or a fresh secret."""
     secret = settings.jwt_secret
@@ -238,11 +245,14 @@ def _with_auth(settings: Settings) -> Settings:
         secret = secrets.token_urlsafe(32)
         logger.info(
             "Authentication on, with a fresh secret. For tokens, in another terminal:\n"
-            "  export TODO_JWT_SECRET=%s\n  todo-api token <user id> [--admin]",
+            "  export TODO_JWT_SECRET=%s\n  %s token <user id> [--admin]",
             secret,
+            _invoked_as(),
         )
     else:
-        logger.info("Authentication on: tokens signed with TODO_JWT_SECRET (todo-api token)")
+        logger.info(
+            "Authentication on: tokens signed with TODO_JWT_SECRET (%s token)", _invoked_as()
+        )
     return dataclasses.replace(settings, auth="jwt", jwt_secret=secret)
 
 

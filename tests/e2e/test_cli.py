@@ -439,3 +439,10 @@ def test_unusable_dynamodb_settings_are_one_line(
         [TODO_API, *args], capture_output=True, text=True, timeout=60, env={**os.environ, **env}
     )
     assert says in _one_line_refusal(result)
+
+
+def test_serve_auth_hints_the_token_command_as_it_was_typed() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TODO_JWT_SECRET"}
+    with running("--port", str(free_port()), "--auth", env=env) as (_, lines):
+        pass
+    assert f"  {TODO_API} token <user id> [--admin]\n" in lines
