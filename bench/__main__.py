@@ -151,7 +151,7 @@ def _print_inventory(
     print(
         f"\n{whose} artifact: {inventory.files:,} files, {inventory.unpacked_bytes / 1e6:.1f} MB "
         f"unpacked, {inventory.zipped_bytes / 1e6:.1f} MB zipped; {inventory.without_bytecode:,}"
-        f" of {inventory.sources:,} .py without a valid {interpreter.cache_tag} .pyc"
+        f" of {inventory.modules:,} modules without a valid {interpreter.cache_tag} .pyc"
     )
 
 

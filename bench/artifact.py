@@ -30,10 +30,11 @@ class Inventory:
     files: int
     unpacked_bytes: int
     zipped_bytes: int
-    sources: int
-    """`.py` files."""
+    modules: int
+    """`.py` files, and `.pyc` files in a source's place (sourceless modules)."""
     without_bytecode: int
-    """`.py` files with no valid `.pyc` for the interpreter: compiled at every cold start."""
+    """Modules with no valid `.pyc` for the interpreter: a source compiled at every cold start,
+    or a sourceless module that cannot load at all."""
 
 
 def build(output: Path, source: Path = REPO) -> str:
@@ -83,20 +84,26 @@ def _matching_python(artifact: Path) -> str | None:
 def inventory(artifact: Path, interpreter: Interpreter) -> Inventory:
     files = [path for path in artifact.rglob("*") if path.is_file()]
     sources = [path for path in files if path.suffix == ".py"]
+    sourceless = [p for p in files if p.suffix == ".pyc" and p.parent.name != "__pycache__"]
     missing = sum(not _has_valid_pyc(path, interpreter) for path in sources)
+    missing += sum(_header(path)[:4] != interpreter.magic for path in sourceless)
     unpacked = sum(path.stat().st_size for path in files)
-    return Inventory(len(files), unpacked, _zipped(artifact, files), len(sources), missing)
+    modules = len(sources) + len(sourceless)
+    return Inventory(len(files), unpacked, _zipped(artifact, files), modules, missing)
+
+
+def _header(pyc: Path) -> bytes:
+    try:
+        with pyc.open("rb") as file:
+            return file.read(_PYC_HEADER)
+    except OSError:
+        return b""
 
 
 def _has_valid_pyc(source: Path, interpreter: Interpreter) -> bool:
     """A pyc the interpreter would load without compiling: its magic number, and either an
     unchecked hash or the source's modification time and size."""
-    pyc = source.parent / "__pycache__" / f"{source.stem}.{interpreter.cache_tag}.pyc"
-    try:
-        with pyc.open("rb") as file:
-            header = file.read(_PYC_HEADER)
-    except OSError:
-        return False
+    header = _header(source.parent / "__pycache__" / f"{source.stem}.{interpreter.cache_tag}.pyc")
     if len(header) < _PYC_HEADER or header[:4] != interpreter.magic:
         return False
     flags = int.from_bytes(header[4:8], "little")

@@ -93,6 +93,14 @@ OPTIONAL_DISTRIBUTIONS = {"jwks": ("cryptography", "cffi", "pycparser")}
 # HTTP views, which the app does not use (gql/ serves GraphQL over HTTP itself).
 UNUSED_DISTRIBUTIONS = ("packaging", "cross_web")
 
+# The packages that ship their sources beside their bytecode; every other module ships as
+# sourceless bytecode (`module.pyc` where `module.py` was), which halves its share of the zip.
+# Our own, so that our tracebacks show the failing line; anyio, which reads its own source at
+# import (`inspect.getsource`, for the imports under its `TYPE_CHECKING` blocks that it then
+# loads lazily; without the source it imports them all). The cost: a library's frames in a
+# traceback name file and line but cannot show the line's text.
+SOURCES_KEPT = frozenset({"graphql_api", "anyio"})
+
 
 class PackagingError(Exception):
     """The artifact cannot be built as it must be; the message says what to do."""
@@ -102,6 +110,7 @@ class PackagingError(Exception):
 class Artifact:
     root: Path
     files: int
+    modules: int
     sources: int
     pycs: int
     unpacked_bytes: int
@@ -126,6 +135,7 @@ def build(
     _install(source, output, platform)
     trim(output, keep_optional=("jwks",) if jwks else ())
     compile_bytecode(interpreter, output)
+    drop_sources(output)
     if graphiql:
         try:
             graphiql_assets.bundle(output)
@@ -253,15 +263,25 @@ def _rewrite_records(root: Path) -> None:
     wheel spec allows for it), so that the installed metadata describes the artifact."""
     for record in root.glob("*.dist-info/RECORD"):
         with record.open(newline="") as file:
-            rows = [row for row in csv.reader(file) if row and (root / row[0]).exists()]
-        listed = {row[0] for row in rows}
+            rows = [row for row in csv.reader(file) if row]
+        listed = [row for row in rows if (root / row[0]).exists()]
+        names = {row[0] for row in listed}
         pycs = [
-            _pyc_of(row[0])
+            pyc
             for row in rows
-            if row[0].endswith(".py") and _pyc_of(row[0]) not in listed
+            if row[0].endswith(".py") and (pyc := _bytecode_of(root, row[0])) and pyc not in names
         ]
         with record.open("w", newline="") as file:
-            csv.writer(file, lineterminator="\n").writerows(rows + [[p, "", ""] for p in pycs])
+            csv.writer(file, lineterminator="\n").writerows(listed + [[p, "", ""] for p in pycs])
+
+
+def _bytecode_of(root: Path, source: str) -> str | None:
+    """The bytecode that ships for a module the RECORD lists: beside its source where the
+    source ships (compiled or yet to be), in its place where it does not."""
+    if (root / source).is_file():
+        return _pyc_of(source)
+    sourceless = source + "c"
+    return sourceless if (root / sourceless).is_file() else None
 
 
 def _pyc_of(source: str) -> str:
@@ -295,6 +315,20 @@ def compile_bytecode(interpreter: str, root: Path) -> None:
         raise PackagingError(f"no bytecode was written for {len(missing)} modules: {missing[:5]}")
 
 
+def drop_sources(root: Path) -> None:
+    """Every module outside SOURCES_KEPT ships as its bytecode alone, at the place the import
+    system looks for sourceless bytecode (`module.pyc` beside where `module.py` was)."""
+    for source in _sources(root):
+        if source.split("/")[0] in SOURCES_KEPT:
+            continue
+        (root / _pyc_of(source)).replace(root / (source + "c"))
+        (root / source).unlink()
+    for cache in sorted(root.rglob("__pycache__"), reverse=True):
+        if not any(cache.iterdir()):
+            cache.rmdir()
+    _rewrite_records(root)
+
+
 def _sources(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
 
@@ -304,11 +338,16 @@ def measure(root: Path) -> Artifact:
     return Artifact(
         root=root,
         files=len(files),
+        modules=sum(1 for path in files if path.suffix == ".py" or _sourceless(path)),
         sources=len(_sources(root)),
         pycs=sum(1 for path in files if path.suffix == ".pyc"),
         unpacked_bytes=sum(path.stat().st_size for path in files),
         zipped_bytes=_zipped_size(root, files),
     )
+
+
+def _sourceless(path: Path) -> bool:
+    return path.suffix == ".pyc" and path.parent.name != "__pycache__"
 
 
 def _zipped_size(root: Path, files: list[Path]) -> int:
@@ -323,5 +362,6 @@ def report(artifact: Artifact, platform: str) -> str:
     return (
         f"{artifact.root}: {artifact.files} files, {artifact.unpacked_bytes / 1e6:.1f} MB "
         f"unpacked, {artifact.zipped_bytes / 1e6:.1f} MB zipped, {artifact.pycs} pycs for "
-        f"{artifact.sources} modules, for Python {LAMBDA_PYTHON} on {platform}"
+        f"{artifact.modules} modules ({artifact.sources} with their source), for Python "
+        f"{LAMBDA_PYTHON} on {platform}"
     )

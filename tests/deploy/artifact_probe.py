@@ -78,13 +78,14 @@ def _record_compiles(compiled: list[str]) -> None:
 
 
 def _artifact_modules(root: str) -> dict[str, str | None]:
-    """Each module imported from the artifact's sources, and the bytecode its spec names."""
+    """Each module imported from the artifact's Python files, sources or sourceless bytecode,
+    and the bytecode its spec names (a sourceless module's own file)."""
     return {
         name: module.__spec__.cached
         for name, module in list(sys.modules.items())
         if module.__spec__ is not None
         and (module.__spec__.origin or "").startswith(root)
-        and (module.__spec__.origin or "").endswith(".py")
+        and (module.__spec__.origin or "").endswith((".py", ".pyc"))
     }
 
 

@@ -20,6 +20,7 @@ from tests.deploy.conftest import HOST_PLATFORM, package
 from tests.e2e.lambda_events import event, graphql_post
 
 PROBE = Path(__file__).with_name("artifact_probe.py")
+PYTHON_FILES = (".py", ".pyc")  # a module's source, or its sourceless bytecode
 CREATE = """mutation($input: CreateTodoInput!) {
   createTodo(input: $input) { ... on Todo { id content version } }
 }"""
@@ -131,6 +132,7 @@ def test_every_module_comes_from_the_bytecode_that_ships(run: Run) -> None:
     modules: dict[str, str] = run.outcome["modules"]
     assert {"graphql_api.handler", "botocore.client", "strawberry", "mangum"} <= set(modules)
     assert all(Path(pyc).is_file() for pyc in modules.values())
+    assert modules["botocore.client"].endswith("/botocore/client.pyc")  # sourceless
     assert not {name.split(".")[0] for name in modules} & {"moto", "pytest", "tests"}
     assert not run.artifact_changed
 
@@ -153,9 +155,10 @@ def test_every_package_that_ships_is_imported_or_known_to_be_imported_on_demand(
     fails this test until graphql_api/packaging.py leaves it out or it is listed above."""
     imported = {name.split(".")[0] for name in run.outcome["modules"]}
     shipped = {
-        path.stem if path.suffix == ".py" else path.name
+        path.stem if path.suffix in PYTHON_FILES else path.name
         for path in artifact.iterdir()
-        if path.suffix == ".py" or (path / "__init__.py").is_file()
+        if path.suffix in PYTHON_FILES
+        or any((path / f"__init__{s}").is_file() for s in PYTHON_FILES)
     }
     assert shipped - imported == set(IMPORTED_ON_DEMAND)
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from graphql_api import graphiql_assets
-from graphql_api.packaging import LAMBDA_PYTHON
+from graphql_api.packaging import LAMBDA_PYTHON, SOURCES_KEPT
 from tests.deploy.conftest import TODO_API, package
 
 UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
@@ -27,11 +27,16 @@ def test_package_holds_the_runtime_dependencies_only_for_the_templates_runtime(
     # No native code: what the tests run on this machine's architecture is the arm64 artifact.
     assert not [p for p in output.rglob("*") if p.suffix == ".so"]
     sources = len(list(output.rglob("*.py")))
-    assert len(list(output.rglob("*.pyc"))) == sources
+    modules = sources + len(sourceless(output))
+    assert len(list(output.rglob("*.pyc"))) == modules
     assert (
-        f"{sources} pycs for {sources} modules, for Python {LAMBDA_PYTHON} on "
-        "manylinux2014_aarch64" in result.stdout
+        f"{modules} pycs for {modules} modules ({sources} with their source), for Python "
+        f"{LAMBDA_PYTHON} on manylinux2014_aarch64" in result.stdout
     )
+
+
+def sourceless(artifact: Path) -> list[Path]:
+    return [p for p in artifact.rglob("*.pyc") if p.parent.name != "__pycache__"]
 
 
 def test_every_module_has_unchecked_hash_bytecode_of_the_runtimes_version(
@@ -45,14 +50,23 @@ def test_every_module_has_unchecked_hash_bytecode_of_the_runtimes_version(
     ).stdout.strip()
     tag = "cpython-" + LAMBDA_PYTHON.replace(".", "")
     sources = list(artifact.rglob("*.py"))
-    assert len(sources) > 500
-    for source in sources:
-        header = (source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc").read_bytes()[:8]
+    pycs = [s.parent / "__pycache__" / f"{s.stem}.{tag}.pyc" for s in sources]
+    pycs += sourceless(artifact)
+    assert len(pycs) > 500
+    for pyc in pycs:
+        header = pyc.read_bytes()[:8]
         assert (header[:4].hex(), int.from_bytes(header[4:8], "little")) == (
             magic,
             UNCHECKED_HASH,
-        ), source
-    assert {p.name.split(".")[1] for p in artifact.rglob("*.pyc")} == {tag}
+        ), pyc
+    assert {p.name.split(".")[1] for p in artifact.rglob("__pycache__/*.pyc")} == {tag}
+
+
+def test_only_our_package_and_anyio_ship_their_sources(artifact: Path) -> None:
+    """anyio reads its own source at import; every other library ships bytecode alone."""
+    assert {p.relative_to(artifact).parts[0] for p in artifact.rglob("*.py")} == SOURCES_KEPT
+    assert (artifact / "botocore" / "client.pyc").is_file()
+    assert not (artifact / "botocore" / "__pycache__").exists()
 
 
 def test_trim_leaves_other_services_frameworks_and_optional_libraries_out(artifact: Path) -> None:
