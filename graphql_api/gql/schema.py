@@ -16,7 +16,7 @@ from strawberry.types.execution import ExecutionContext, ExecutionResult
 from graphql_api import errors, request_log
 from graphql_api.config import Settings
 from graphql_api.gql.context import Info
-from graphql_api.gql.cost import CostLimit, CostModel
+from graphql_api.gql.cost import CostCache, CostLimit, CostModel
 from graphql_api.gql.errors import apply_error_policy, field_error, log_unexpected
 from graphql_api.gql.limits import (
     DocumentLimits,
@@ -229,11 +229,12 @@ class _Schema(strawberry.Schema):
 
 
 def _extensions(cost: CostModel) -> list[Any]:
+    costs = CostCache(_CACHE_SIZE)
     return [
         lambda: DocumentLimits(max_tokens=MAX_TOKENS, max_length=MAX_DOCUMENT_LENGTH),
         lambda: ValidationRules(_REPLACED_RULES, _EXTRA_RULES),
         _DocumentCache,
-        lambda: CostLimit(cost),
+        lambda: CostLimit(cost, costs),
         _RecordOperation,
     ]
 
