@@ -24,7 +24,7 @@ Sums and products saturate at `CAP`, so a fan-out of fragments cannot build gian
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -49,7 +49,7 @@ from graphql import (
     get_operation_ast,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
-from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionContext
 
 from graphql_api.gql.context import Context, CostAccount
 from graphql_api.gql.errors import COST_LIMIT_EXCEEDED
@@ -317,17 +317,19 @@ def _spreads(selection_set: SelectionSetNode) -> set[str]:
     return names
 
 
-class CostLimit(SchemaExtension):
+class CostLimit:
     """Refuse, before any resolver runs, an operation that costs more than the model's limit;
-    tell every executed response what it cost (`extensions.cost`, as GitHub and Shopify do)."""
+    tell every executed response what it cost (`extensions.cost`, as GitHub and Shopify do).
+
+    One per request, run by the schema's extension when execution starts.
+    """
 
     def __init__(self, model: CostModel, costs: CostCache) -> None:
         self.model = model
         self.costs = costs
         self.cost: int | None = None
 
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
+    def charge(self, context: ExecutionContext) -> None:
         # Execution follows a document parsed from the request's text.
         assert context.graphql_document is not None
         assert context.query is not None
@@ -347,9 +349,8 @@ class CostLimit(SchemaExtension):
         else:
             account.spent += cost
             self.cost = cost
-        yield
 
-    def get_results(self) -> dict[str, Any]:
+    def results(self) -> dict[str, Any]:
         if self.cost is None:  # not executed: refused here or earlier
             return {}
         return {"cost": {"requested": self.cost, "limit": self.model.limit}}

@@ -193,7 +193,8 @@ def _rules(
 
 class _Documents(SchemaExtension):
     """Parse each distinct document once within the document limits, validate it once with the
-    bounded rules (see gql/limits.py), and name the operation in the request's log line.
+    bounded rules (see gql/limits.py), name the operation in the request's log line, and hold
+    it to the cost limit (see gql/cost.py).
 
     The parse and validation caches key on the document's text: Strawberry's ParserCache and
     ValidationCache do the same, but the latter keys on the parsed document, which Python
@@ -202,8 +203,11 @@ class _Documents(SchemaExtension):
     hooks cost some 15 µs per extension per request, whatever the extension does.
     """
 
-    def __init__(self, extra_rules: tuple[type[ASTValidationRule], ...]) -> None:
+    def __init__(
+        self, extra_rules: tuple[type[ASTValidationRule], ...], cost_limit: CostLimit
+    ) -> None:
         self.extra_rules = extra_rules
+        self.cost_limit = cost_limit
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -224,7 +228,11 @@ class _Documents(SchemaExtension):
         if record := request_log.current():
             record.operation_name = self.execution_context.operation_name
             record.operation_type = self.execution_context.operation_type.value
+        self.cost_limit.charge(self.execution_context)
         yield
+
+    def get_results(self) -> dict[str, Any]:
+        return self.cost_limit.results()
 
 
 class _Schema(strawberry.Schema):
@@ -244,7 +252,7 @@ def _extensions(cost: CostModel, *, introspection: bool) -> list[Any]:
     # Introspection is refused by a validation rule, as Strawberry's DisableIntrospection
     # adds it, without an extension of its own.
     extra = _EXTRA_RULES if introspection else (*_EXTRA_RULES, NoSchemaIntrospectionCustomRule)
-    return [lambda: _Documents(extra), lambda: CostLimit(cost, costs)]
+    return [lambda: _Documents(extra, CostLimit(cost, costs))]
 
 
 def cost_model(settings: Settings) -> CostModel:
