@@ -39,6 +39,7 @@ def create_app(
         documents,
         trusted_only=settings.trusted_documents,
         ttl_s=settings.persisted_query_ttl_days * 86_400,
+        run=run,
     )
     graphql = GraphQLEndpoint(service, authenticator, schema, settings, persisted, run=run)
     legacy = LegacyRoutes(

@@ -24,7 +24,7 @@ Sums and products saturate at `CAP`, so a fan-out of fragments cannot build gian
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -49,7 +49,7 @@ from graphql import (
     get_operation_ast,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
-from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionContext
 
 from graphql_api.gql.context import Context, CostAccount
 from graphql_api.gql.errors import COST_LIMIT_EXCEEDED
@@ -96,9 +96,25 @@ def operation_cost(
     schema: GraphQLSchema,
 ) -> int:
     """The cost of the operation a request runs; 0 when there is no such operation."""
+    return _priced(document, operation_name, variables, model, schema).cost
+
+
+class _Priced(NamedTuple):
+    cost: int
+    static: bool
+    """No variable's value went into the cost: every request of the document costs the same."""
+
+
+def _priced(
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    model: CostModel,
+    schema: GraphQLSchema,
+) -> _Priced:
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return 0
+        return _Priced(0, static=True)
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -106,11 +122,45 @@ def operation_cost(
     try:
         pricer.price_fragments(fragments.values())
         root = schema.get_root_type(operation.operation)
-        return pricer.selection_set(operation.selection_set, root).fixed
+        cost = pricer.selection_set(operation.selection_set, root).fixed
     except RecursionError:
         # Deeper than the interpreter's stack: validation bounds depth well below this, so
         # only a document that skipped it gets here, and it is priced as the most there is.
-        return CAP
+        return _Priced(CAP, static=True)
+    return _Priced(cost, static=not pricer.read_variables)
+
+
+class CostCache:
+    """The costs of the documents no variable's value prices, by text and operation name.
+
+    Clients send the same few documents over and over, and pricing one walks it whole; a
+    document whose `first` (or `status`, or `__type` name) comes from a variable is priced
+    anew each time. Bounded in count; the oldest entry makes room.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._costs: dict[tuple[str, str | None], int] = {}
+
+    def cost(
+        self,
+        query: str,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        model: CostModel,
+        schema: GraphQLSchema,
+    ) -> int:
+        key = (query, operation_name)
+        cost = self._costs.get(key)
+        if cost is not None:
+            return cost
+        priced = _priced(document, operation_name, variables, model, schema)
+        if priced.static:
+            if len(self._costs) >= self._size:
+                del self._costs[next(iter(self._costs))]
+            self._costs[key] = priced.cost
+        return priced.cost
 
 
 def _add(a: int, b: int) -> int:
@@ -134,6 +184,7 @@ class _Pricer:
         self._schema = schema
         self._is_mutation = operation.operation is OperationType.MUTATION
         self._variables = variables
+        self.read_variables = False
         self._defaults = {
             d.variable.name.value: d.default_value for d in operation.variable_definitions or ()
         }
@@ -238,6 +289,7 @@ class _Pricer:
         if node is None or isinstance(node, NullValueNode):
             return None
         if isinstance(node, VariableNode):
+            self.read_variables = True
             name = node.name.value
             if name in self._variables:
                 return self._variables[name]
@@ -265,18 +317,24 @@ def _spreads(selection_set: SelectionSetNode) -> set[str]:
     return names
 
 
-class CostLimit(SchemaExtension):
+class CostLimit:
     """Refuse, before any resolver runs, an operation that costs more than the model's limit;
-    tell every executed response what it cost (`extensions.cost`, as GitHub and Shopify do)."""
+    tell every executed response what it cost (`extensions.cost`, as GitHub and Shopify do).
 
-    def __init__(self, model: CostModel) -> None:
+    One per request, run by the schema's extension when execution starts.
+    """
+
+    def __init__(self, model: CostModel, costs: CostCache) -> None:
         self.model = model
+        self.costs = costs
         self.cost: int | None = None
 
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        assert context.graphql_document is not None  # execution follows a parsed document
-        cost = operation_cost(
+    def charge(self, context: ExecutionContext) -> None:
+        # Execution follows a document parsed from the request's text.
+        assert context.graphql_document is not None
+        assert context.query is not None
+        cost = self.costs.cost(
+            context.query,
             context.graphql_document,
             context.operation_name,
             context.variables,
@@ -291,9 +349,8 @@ class CostLimit(SchemaExtension):
         else:
             account.spent += cost
             self.cost = cost
-        yield
 
-    def get_results(self) -> dict[str, Any]:
+    def results(self) -> dict[str, Any]:
         if self.cost is None:  # not executed: refused here or earlier
             return {}
         return {"cost": {"requested": self.cost, "limit": self.model.limit}}

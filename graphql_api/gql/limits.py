@@ -11,12 +11,11 @@ every path through fragment spreads, exponential in a document of a few hundred 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graphql import ASTValidationRule, FieldNode, GraphQLError, ValidationContext, ValidationRule
 from graphql.validation import OverlappingFieldsCanBeMergedRule
-from strawberry.extensions import SchemaExtension
 
 
 def alias_limit_rule(max_aliases: int) -> type[ValidationRule]:
@@ -61,45 +60,25 @@ def overlapping_fields_rule(budget: int) -> type[ValidationRule]:
     return BoundedOverlappingFields
 
 
-class ValidationRules(SchemaExtension):
-    """Validate with the standard rules, some replaced by bounded ones, plus extra rules.
+def validation_rules(
+    rules: Sequence[type[ASTValidationRule]],
+    replacements: Mapping[type[ASTValidationRule], type[ASTValidationRule]],
+    extra: Sequence[type[ASTValidationRule]],
+) -> tuple[type[ASTValidationRule], ...]:
+    """The standard `rules`, some replaced by bounded ones, plus extra rules.
 
-    Built from rule classes made once (at import), since the validation cache keys on them.
+    Give it rule classes made once (at import): the validation cache keys on them.
     """
-
-    def __init__(
-        self,
-        replacements: Mapping[type[ASTValidationRule], type[ASTValidationRule]],
-        extra: Sequence[type[ASTValidationRule]],
-    ) -> None:
-        self.replacements = replacements
-        self.extra = tuple(extra)
-
-    def on_operation(self) -> Iterator[None]:
-        rules = self.execution_context.validation_rules
-        self.execution_context.validation_rules = (
-            *(self.replacements.get(rule, rule) for rule in rules),
-            *self.extra,
-        )
-        yield
+    return (*(replacements.get(rule, rule) for rule in rules), *extra)
 
 
-class DocumentLimits(SchemaExtension):
-    """Refuse, while parsing, a document of more than `max_tokens` tokens (comments included)
-    or `max_length` characters.
+def parse_options(*, max_tokens: int, max_length: int) -> dict[str, Any]:
+    """graphql-core's parse options refusing a document of more than `max_tokens` tokens
+    (comments included) or `max_length` characters.
 
     graphql-core's lexer reads strings, names and comments one character at a time in Python
     (~150 ns each), so a single string token the size of the body limit (256 KiB) takes longer
     to read than all 2,000 tokens of an ordinary document; the length bound keeps a document's
     parse within a few milliseconds. Variables are not bound by it, only by the body limit.
     """
-
-    def __init__(self, *, max_tokens: int, max_length: int) -> None:
-        self.max_tokens = max_tokens
-        self.max_length = max_length
-
-    def on_operation(self) -> Iterator[None]:
-        options: dict[str, Any] = self.execution_context.parse_options  # type: ignore[assignment]
-        options["max_tokens"] = self.max_tokens
-        options["max_source_length"] = self.max_length
-        yield
+    return {"max_tokens": max_tokens, "max_source_length": max_length}

@@ -19,7 +19,6 @@ in-process cache or the store answers, so a request spends the same on every ins
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import time
@@ -27,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.budget import Budget
 from graphql_api.errors import DeadlineReached, ReadLimitReached, ServiceUnavailable
 from graphql_api.gql.document_cache import DocumentCache
@@ -69,8 +69,10 @@ class PersistedQueries:
         trusted_only: bool,
         ttl_s: int,
         clock: Callable[[], float] = time.time,
+        run: RunBlocking = in_thread,
     ) -> None:
         self._store = store
+        self._run = run
         self._trusted_only = trusted_only
         self._ttl_s = ttl_s
         self._clock = clock
@@ -110,7 +112,7 @@ class PersistedQueries:
         expires_at = int(now) + self._ttl_s
         try:
             budget.check_time()
-            await asyncio.to_thread(self._store.remember, sha256, query, expires_at=expires_at)
+            await self._run(self._store.remember, sha256, query, expires_at=expires_at)
         except DeadlineReached:
             return
         except ServiceUnavailable as exc:
@@ -144,7 +146,7 @@ class PersistedQueries:
         document = self._cache.get(sha256, now=now)
         if document is None:
             try:
-                document = await asyncio.to_thread(self._read, sha256, now)
+                document = await self._run(self._read, sha256, now)
             except ServiceUnavailable as exc:
                 note_fault(exc.reason, exc.operation)
                 retry_after = {"Retry-After": str(exc.retry_after)}

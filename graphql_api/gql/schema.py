@@ -8,21 +8,21 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
-from graphql.validation import OverlappingFieldsCanBeMergedRule
-from strawberry.extensions import DisableIntrospection, SchemaExtension
+from graphql.validation import NoSchemaIntrospectionCustomRule, OverlappingFieldsCanBeMergedRule
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 from strawberry.types.execution import ExecutionContext, ExecutionResult
 
 from graphql_api import errors, request_log
 from graphql_api.config import Settings
 from graphql_api.gql.context import Info
-from graphql_api.gql.cost import CostLimit, CostModel
+from graphql_api.gql.cost import CostCache, CostLimit, CostModel
 from graphql_api.gql.errors import apply_error_policy, field_error, log_unexpected
 from graphql_api.gql.limits import (
-    DocumentLimits,
-    ValidationRules,
     alias_limit_rule,
     overlapping_fields_rule,
+    parse_options,
+    validation_rules,
 )
 from graphql_api.gql.types import (
     CreateTodoInput,
@@ -54,7 +54,8 @@ _CACHE_SIZE = 256
 _REPLACED_RULES: dict[type[ASTValidationRule], type[ASTValidationRule]] = {
     OverlappingFieldsCanBeMergedRule: overlapping_fields_rule(OVERLAP_BUDGET)
 }
-_EXTRA_RULES = [alias_limit_rule(MAX_ALIASES)]
+_EXTRA_RULES = (alias_limit_rule(MAX_ALIASES),)
+_PARSE_OPTIONS = parse_options(max_tokens=MAX_TOKENS, max_length=MAX_DOCUMENT_LENGTH)
 
 
 @strawberry.type
@@ -183,37 +184,55 @@ def _validated(
     return validate_document(schema, _parsed(query, **options), rules)
 
 
-class _DocumentCache(SchemaExtension):
-    """Parse and validate each distinct document once, keyed by its text.
+@lru_cache(maxsize=4)
+def _rules(
+    standard: tuple[type[ASTValidationRule], ...], extra: tuple[type[ASTValidationRule], ...]
+) -> tuple[type[ASTValidationRule], ...]:
+    return validation_rules(standard, _REPLACED_RULES, extra)
 
-    Strawberry's ParserCache and ValidationCache do the same, but the latter keys on the parsed
-    document, which Python hashes node by node on every request; a string caches its hash.
-    A document that fails to parse is not cached (the limits bound its cost).
+
+class _Documents(SchemaExtension):
+    """Parse each distinct document once within the document limits, validate it once with the
+    bounded rules (see gql/limits.py), name the operation in the request's log line, and hold
+    it to the cost limit (see gql/cost.py).
+
+    The parse and validation caches key on the document's text: Strawberry's ParserCache and
+    ValidationCache do the same, but the latter keys on the parsed document, which Python
+    hashes node by node on every request; a string caches its hash. A document that fails to
+    parse is not cached (the limits bound its cost). One extension for all of it: Strawberry's
+    hooks cost some 15 µs per extension per request, whatever the extension does.
     """
+
+    def __init__(
+        self, extra_rules: tuple[type[ASTValidationRule], ...], cost_limit: CostLimit
+    ) -> None:
+        self.extra_rules = extra_rules
+        self.cost_limit = cost_limit
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         assert context.query is not None  # the endpoint refuses a request without one
-        context.graphql_document = _parsed(context.query, **context.parse_options)
+        context.graphql_document = _parsed(context.query, **_PARSE_OPTIONS)
         yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         assert context.query is not None
-        rules = tuple(context.validation_rules)
-        errors = _validated(context.schema._schema, context.query, rules, **context.parse_options)
+        rules = _rules(tuple(context.validation_rules), self.extra_rules)
+        context.validation_rules = rules
+        errors = _validated(context.schema._schema, context.query, rules, **_PARSE_OPTIONS)
         context.pre_execution_errors = errors
         yield
-
-
-class _RecordOperation(SchemaExtension):
-    """Name the operation in the request's log line."""
 
     def on_execute(self) -> Iterator[None]:
         if record := request_log.current():
             record.operation_name = self.execution_context.operation_name
             record.operation_type = self.execution_context.operation_type.value
+        self.cost_limit.charge(self.execution_context)
         yield
+
+    def get_results(self) -> dict[str, Any]:
+        return self.cost_limit.results()
 
 
 class _Schema(strawberry.Schema):
@@ -228,14 +247,12 @@ class _Schema(strawberry.Schema):
         log_unexpected(errors)
 
 
-def _extensions(cost: CostModel) -> list[Any]:
-    return [
-        lambda: DocumentLimits(max_tokens=MAX_TOKENS, max_length=MAX_DOCUMENT_LENGTH),
-        lambda: ValidationRules(_REPLACED_RULES, _EXTRA_RULES),
-        _DocumentCache,
-        lambda: CostLimit(cost),
-        _RecordOperation,
-    ]
+def _extensions(cost: CostModel, *, introspection: bool) -> list[Any]:
+    costs = CostCache(_CACHE_SIZE)
+    # Introspection is refused by a validation rule, as Strawberry's DisableIntrospection
+    # adds it, without an extension of its own.
+    extra = _EXTRA_RULES if introspection else (*_EXTRA_RULES, NoSchemaIntrospectionCustomRule)
+    return [lambda: _Documents(extra, CostLimit(cost, costs))]
 
 
 def cost_model(settings: Settings) -> CostModel:
@@ -250,9 +267,7 @@ def cost_model(settings: Settings) -> CostModel:
 def create_schema(settings: Settings) -> strawberry.Schema:
     """The schema as settings shape it (its limits, introspection); every one has the same
     SDL."""
-    extensions = _extensions(cost_model(settings))
-    if not settings.introspection:
-        extensions.append(DisableIntrospection)
+    extensions = _extensions(cost_model(settings), introspection=settings.introspection)
     return _Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 

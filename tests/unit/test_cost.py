@@ -188,3 +188,22 @@ def test_the_price_follows_the_variables_the_request_sends() -> None:
 def test_documents_refused_before_execution_carry_no_cost() -> None:
     response = run(RecordingRepository(), "{ nope }")
     assert "extensions" not in response
+
+
+def test_a_document_priced_by_its_variables_is_priced_anew_for_each_request() -> None:
+    # The schema keeps the costs of documents that no variable prices: this one must not be.
+    small = run(RecordingRepository(), PAGE, first=5)
+    large = run(RecordingRepository(), PAGE, first=100, status="done")
+    again = run(RecordingRepository(), PAGE, first=5)
+    assert small["extensions"] == again["extensions"] == {"cost": {"requested": 90, "limit": 5_000}}
+    assert large["extensions"] == {"cost": {"requested": 2_605, "limit": 5_000}}
+
+
+def test_each_operation_of_a_document_keeps_its_own_price() -> None:
+    query = "query A { __typename } query B { todos { nodes { id } } }"
+    costs = []
+    for name in ("A", "B", "A", "B"):
+        context = Context(TodoService(RecordingRepository()), OPEN_ACCESS, Budget.unlimited())
+        result = asyncio.run(schema.execute(query, context_value=context, operation_name=name))
+        costs.append((result.extensions or {})["cost"]["requested"])
+    assert costs == [1, 41, 1, 41]
