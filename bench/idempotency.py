@@ -25,13 +25,12 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
-from moto.server import ThreadedMotoServer
 
 from graphql_api.budget import Budget
+from graphql_api.cli import embedded_dynamodb
 from graphql_api.compose import dynamodb_client
 from graphql_api.config import Settings
 from graphql_api.model import Caller
@@ -169,17 +168,6 @@ def _todo_item(todo_id: str, n: int) -> Any:
     }
 
 
-@contextmanager
-def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per call otherwise
     ways = {
@@ -188,7 +176,7 @@ def main() -> None:
         "deterministic id + conditional put": deterministic_id,
         "Powertools flow": powertools_flow,
     }
-    with moto_server() as endpoint:
+    with embedded_dynamodb() as endpoint:
         print(f"{CREATES} creates each on fresh tables, medians; moto server on loopback\n")
         print(f"{'way':<36} {'first: calls':>12} {'µs':>8} {'retry: calls':>13} {'µs':>8}")
         for name, way in ways.items():

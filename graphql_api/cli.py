@@ -332,7 +332,7 @@ def _dynamodb(settings: Settings, *, create: bool) -> Iterator[tuple[Settings, b
         logger.info("DynamoDB at %s, table %r", settings.dynamodb_endpoint, settings.table_name)
         yield settings, local
         return
-    with _embedded_dynamodb() as endpoint:
+    with embedded_dynamodb() as endpoint:
         settings = dataclasses.replace(settings, dynamodb_endpoint=endpoint)
         _create_table(settings, local_credentials=True)
         logger.info(
@@ -342,7 +342,9 @@ def _dynamodb(settings: Settings, *, create: bool) -> Iterator[tuple[Settings, b
 
 
 @contextmanager
-def _embedded_dynamodb() -> Iterator[str]:
+def embedded_dynamodb() -> Iterator[str]:
+    """moto's DynamoDB as an HTTP server on a free loopback port (`serve`'s default, and what
+    the tests and benchmarks start the same way); its URL."""
     from moto.server import ThreadedMotoServer  # local-only, like uvicorn
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per DynamoDB call

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
+from graphql_api.cli import embedded_dynamodb
 from graphql_api.packaging import LAMBDA_PYTHON, find_interpreter
 
 TODO_API = str(Path(sys.executable).parent / "todo-api")
@@ -46,8 +46,5 @@ def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """moto's DynamoDB as a real HTTP server, from the test environment (never the artifact)."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with embedded_dynamodb() as url:
+        yield url

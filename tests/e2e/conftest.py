@@ -17,10 +17,10 @@ import boto3
 import pytest
 import uvicorn
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 from starlette.applications import Starlette
 
 from graphql_api import graphiql_assets
+from graphql_api.cli import embedded_dynamodb
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
 from graphql_api.repository.table import create_records_table, create_table
@@ -31,11 +31,8 @@ from tests.e2e.lambda_events import Handler
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """moto's DynamoDB as a real HTTP server on a free loopback port."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with embedded_dynamodb() as url:
+        yield url
 
 
 @contextmanager

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 
+from graphql_api.cli import embedded_dynamodb
 from graphql_api.compose import dynamodb_client
 from graphql_api.config import Settings
 from graphql_api.errors import TodoNotFound, VersionConflict
@@ -37,11 +37,8 @@ class Engine:
 
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with embedded_dynamodb() as url:
+        yield url
 
 
 @pytest.fixture(params=["returns the old item", "omits the old item"])
