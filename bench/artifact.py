@@ -6,13 +6,11 @@ import importlib.util
 import os
 import subprocess
 import sys
-import tempfile
-import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphql_api.packaging import PackagingError, find_interpreter
+from graphql_api.packaging import PackagingError, find_interpreter, zipped_size
 
 REPO = Path(__file__).parent.parent
 _PYC_HEADER = 16
@@ -89,7 +87,7 @@ def inventory(artifact: Path, interpreter: Interpreter) -> Inventory:
     missing += sum(_header(path)[:4] != interpreter.magic for path in sourceless)
     unpacked = sum(path.stat().st_size for path in files)
     modules = len(sources) + len(sourceless)
-    return Inventory(len(files), unpacked, _zipped(artifact, files), modules, missing)
+    return Inventory(len(files), unpacked, zipped_size(artifact, files), modules, missing)
 
 
 def _header(pyc: Path) -> bytes:
@@ -115,11 +113,3 @@ def _has_valid_pyc(source: Path, interpreter: Interpreter) -> bool:
     stat = source.stat()
     mtime, size = (int.from_bytes(header[i : i + 4], "little") for i in (8, 12))
     return mtime == int(stat.st_mtime) & 0xFFFFFFFF and size == stat.st_size & 0xFFFFFFFF
-
-
-def _zipped(root: Path, files: list[Path]) -> int:
-    with tempfile.TemporaryFile() as archive:
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
-            for path in files:
-                zipped.write(path, path.relative_to(root))
-        return archive.tell()

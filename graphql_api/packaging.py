@@ -342,7 +342,7 @@ def measure(root: Path) -> Artifact:
         sources=len(_sources(root)),
         pycs=sum(1 for path in files if path.suffix == ".pyc"),
         unpacked_bytes=sum(path.stat().st_size for path in files),
-        zipped_bytes=_zipped_size(root, files),
+        zipped_bytes=zipped_size(root, files),
     )
 
 
@@ -350,7 +350,8 @@ def _sourceless(path: Path) -> bool:
     return path.suffix == ".pyc" and path.parent.name != "__pycache__"
 
 
-def _zipped_size(root: Path, files: list[Path]) -> int:
+def zipped_size(root: Path, files: list[Path]) -> int:
+    """Bytes of `files` (under `root`) zipped as Lambda takes them."""
     with tempfile.TemporaryFile() as archive:
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
             for path in files:
