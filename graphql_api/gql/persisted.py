@@ -151,6 +151,8 @@ class PersistedQueries:
                 note_fault(exc.reason, exc.operation)
                 retry_after = {"Retry-After": str(exc.retry_after)}
                 raise HTTPError(503, SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
+            except DeadlineReached as exc:  # the request's time ran out before the read began
+                raise HTTPError(503, DEADLINE_EXCEEDED, str(exc)) from exc
             if document is not None:
                 self._cache.put(sha256, document)
         return document
@@ -168,7 +170,13 @@ class PersistedQueries:
         if document is None or self._fresh(document, now):
             return document
         expires_at = int(now) + self._ttl_s
-        self._store.remember(sha256, document.body, expires_at=expires_at)
+        try:
+            self._store.remember(sha256, document.body, expires_at=expires_at)
+        except DeadlineReached:
+            return document  # read in time: it answers; a later read extends it
+        except ServiceUnavailable as exc:
+            note_fault(exc.reason, exc.operation)
+            return document
         return StoredDocument(document.body, trusted=False, expires_at=expires_at)
 
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from graphql_api.budget import Budget
-from graphql_api.errors import ServiceUnavailable
+from graphql_api.errors import DeadlineReached, ServiceUnavailable
 from graphql_api.gql.document_cache import DocumentCache
 from graphql_api.gql.persisted import (
     Document,
@@ -318,3 +318,37 @@ def test_unreachable_store_is_service_unavailable_with_retry_after() -> None:
         "SERVICE_UNAVAILABLE",
         {"Retry-After": "2"},
     )
+
+
+class ReadOnlyStore(InMemoryDocumentStore):
+    """Reads answer; writes meet `failure` (a storage fault, or the request's deadline)."""
+
+    def __init__(self, failure: Exception) -> None:
+        super().__init__()
+        self.failure = failure
+
+    def remember(self, sha256: str, body: str, *, expires_at: int) -> None:
+        raise self.failure
+
+
+@pytest.mark.parametrize(
+    "failure", [ServiceUnavailable("ReadTimeout", "PutItem", retry_after=2), DeadlineReached()]
+)
+def test_a_document_read_past_half_its_life_answers_though_extending_it_fails(
+    failure: Exception,
+) -> None:
+    clock = Clock()
+    store = ReadOnlyStore(failure)
+    InMemoryDocumentStore.remember(store, HASH, QUERY, expires_at=int(clock.now) + 30 * DAY)
+    clock.now += 16 * DAY
+    assert document(make(store, clock=clock), None, persisted_query()) == Document(QUERY)
+
+
+class LateStore(InMemoryDocumentStore):
+    def find(self, sha256: str, *, now: float) -> StoredDocument | None:
+        raise DeadlineReached  # the request's time ran out before the read was sent
+
+
+def test_a_lookup_whose_time_runs_out_before_the_read_is_deadline_exceeded() -> None:
+    error = refusal(make(LateStore()), None, persisted_query())
+    assert (error.status, error.code) == (503, "DEADLINE_EXCEEDED")
