@@ -199,7 +199,7 @@ class TodoService:
     def _create_once(self, caller: Caller, todo: Todo, idempotency_key: str) -> Todo:
         now_s = todo.created_ms // 1000
         claim = Claim(
-            key=_scoped_key(caller, idempotency_key),
+            key=_scoped_key(caller, todo.user_id, idempotency_key),
             fingerprint=_fingerprint(todo.user_id, todo.content),
             now_s=now_s,
             expires_s=now_s + self._idempotency_ttl_s,
@@ -267,10 +267,12 @@ def _check_idempotency_key(key: str) -> None:
         )
 
 
-def _scoped_key(caller: Caller, key: str) -> str:
-    """The key as stored: one caller's keys never meet another's. Hashed, so it is bounded and
-    names no user; the open API's anonymous caller has a scope of its own (null)."""
-    scoped = json.dumps([caller.user_id, key], separators=(",", ":"))
+def _scoped_key(caller: Caller, owner: str, key: str) -> str:
+    """The key as stored: one caller's keys never meet another's. On the open API, where no
+    caller has an identity, the todo's owner is the scope, so separate clients' keys (`"1"`)
+    neither collide nor reveal each other. Hashed, so it is bounded and names no user."""
+    scope = ["caller", caller.user_id] if caller.user_id is not None else ["owner", owner]
+    scoped = json.dumps([*scope, key], separators=(",", ":"))
     return hashlib.sha256(scoped.encode()).hexdigest()
 
 

@@ -115,6 +115,8 @@ logger = logging.getLogger(__name__)
 # A claim that met another transaction in flight on its key tries again: by then that one has
 # committed (and this one replays it) or failed.
 _CLAIM_ATTEMPTS = 4
+# Reasons a transaction's part is cancelled when its table or partition is over capacity.
+_THROTTLED_PARTS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
 _CLAIM_PREFIX = "idem#"
 
 
@@ -204,13 +206,18 @@ class DynamoDBTodoRepository:
                 self._client.transact_write_items(TransactItems=items)
             except self._client.exceptions.TransactionCanceledException as exc:
                 reasons = exc.response.get("CancellationReasons") or [{}]
-                if any(r.get("Code") == "TransactionConflict" for r in reasons):
+                codes = {str(reason.get("Code")) for reason in reasons}
+                if "TransactionConflict" in codes:
                     continue
+                for code in codes & _THROTTLED_PARTS:
+                    raise ServiceUnavailable(
+                        code, "TransactWriteItems", retry_after=RETRY_AFTER_THROTTLED_S
+                    ) from exc
+                if reasons[0].get("Code") != "ConditionalCheckFailed":
+                    raise  # the claim passed: the todo's id is taken, or a bug of ours
                 earlier = self._live_claim(claim, reasons[0].get("Item"))
                 if earlier is not None:
                     return earlier
-                if reasons[0].get("Code") != "ConditionalCheckFailed":
-                    raise
             else:
                 return Claimed(todo, claim.fingerprint, created=True)
         # Other requests on the key kept committing or failing around this one: nothing was

@@ -117,8 +117,11 @@ class Conflicts:
     holds one of the items: cancelled, with TransactionConflict among the reasons. Nothing
     reaches storage for those."""
 
-    def __init__(self, client: DynamoDBClient, times: int) -> None:
+    def __init__(
+        self, client: DynamoDBClient, times: int, code: str = "TransactionConflict"
+    ) -> None:
         self.left = times
+        self.code = code
         events: Any = client.meta.events  # the stubs type handlers as returning None
         events.register_first("before-call.dynamodb.TransactWriteItems", self)
 
@@ -130,12 +133,9 @@ class Conflicts:
         parsed = {
             "Error": {
                 "Code": "TransactionCanceledException",
-                "Message": f"{message} [TransactionConflict, None]",
+                "Message": f"{message} [{self.code}, None]",
             },
-            "CancellationReasons": [
-                {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
-                {"Code": "None"},
-            ],
+            "CancellationReasons": [{"Code": self.code}, {"Code": "None"}],
             "ResponseMetadata": {"HTTPStatusCode": 400},
         }
         return AWSResponse("https://dynamodb.test", 400, HTTPHeaders(), None), parsed
@@ -203,3 +203,16 @@ class LostAnswers:
             if self._server:
                 URLLib3Session().send(request)
             raise ReadTimeoutError(endpoint_url=request.url)
+
+
+@pytest.mark.parametrize("code", ["ThrottlingError", "ProvisionedThroughputExceeded"])
+def test_a_transaction_cancelled_for_capacity_is_service_unavailable_and_writes_nothing(
+    repository: DynamoDBTodoRepository, dynamodb: DynamoDBClient, records_table: str, code: str
+) -> None:
+    Conflicts(dynamodb, times=1, code=code)
+    with pytest.raises(ServiceUnavailable, match=code):
+        repository.create_once(todo(), CLAIM)
+    assert repository.get("t1") is None
+    assert "Item" not in dynamodb.get_item(
+        TableName=records_table, Key={"pk": {"S": f"idem#{KEY}"}}
+    )

@@ -109,6 +109,21 @@ def test_the_open_api_has_one_scope_of_its_own(service: TodoService) -> None:
     assert create(service, ANN, "k", content="x").id != first.id
 
 
+def test_on_the_open_api_each_owner_has_keys_of_its_own(
+    service: TodoService, repository: InMemoryTodoRepository
+) -> None:
+    """Separate anonymous clients that pick the same key ("1") neither collide nor learn of
+    each other's use of it."""
+    ann = service.create(
+        OPEN_ACCESS, Budget.unlimited(), user_id="ann", content="x", idempotency_key="1"
+    )
+    bob = service.create(
+        OPEN_ACCESS, Budget.unlimited(), user_id="bob", content="y", idempotency_key="1"
+    )
+    assert (ann.user_id, bob.user_id) == ("ann", "bob")
+    assert len(repository.todos) == 2
+
+
 def test_a_retry_after_an_update_returns_the_todo_as_created(service: TodoService) -> None:
     first = create(service, ANN, "k1")
     service.update(ANN, Budget.unlimited(), first.id, status="done")
