@@ -41,10 +41,6 @@ class Asset:
     path: str
     integrity: str
 
-    @property
-    def is_style(self) -> bool:
-        return self.path.endswith(".css")
-
 
 @dataclass(frozen=True, slots=True)
 class Package:

@@ -30,6 +30,7 @@ from graphql_api.errors import (
     InvalidCursor,
     InvalidQuery,
     InvalidTodo,
+    ReadLimitReached,
     ServiceUnavailable,
     TodoNotFound,
     Unauthenticated,
@@ -119,6 +120,9 @@ def _refusal(exc: Exception) -> _Refused:
         case IdempotencyKeyReused():
             note_code("IDEMPOTENCY_KEY_REUSED")
             return _Refused(422, str(exc))
+        case ReadLimitReached():
+            note_code("READ_LIMIT_EXCEEDED")
+            return _Refused(503, str(exc), {"Retry-After": "1"})
         case BudgetExhausted():
             note_code("DEADLINE_EXCEEDED")
             return _Refused(503, str(exc), {"Retry-After": "1"})

@@ -221,7 +221,7 @@ class _Documents(SchemaExtension):
         rules = _rules(tuple(context.validation_rules), self.extra_rules)
         context.validation_rules = rules
         errors = _validated(context.schema._schema, context.query, rules, **_PARSE_OPTIONS)
-        context.pre_execution_errors = errors
+        context.pre_execution_errors = list(errors)  # the cached list stays as validated
         yield
 
     def on_execute(self) -> Iterator[None]:
