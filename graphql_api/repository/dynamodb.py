@@ -10,31 +10,21 @@ the README's "Stored data" table is the list. Listings resume from the stored ke
 rebuilt from what was read, so they always move forward.
 
 Storage faults that outlast botocore's retries (throttling, DynamoDB's 5xx, timeouts, failed
-connections) become `ServiceUnavailable` here, in `_faults`, and nowhere else.
+connections) become `ServiceUnavailable` in `repository/faults.py`, and nowhere else.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
-
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    HTTPClientError,
-    ReadTimeoutError,
-)
-from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from typing import TYPE_CHECKING, Any
 
 from graphql_api.errors import ServiceUnavailable, TodoNotFound, VersionConflict
 from graphql_api.model import MAX_TIME_MS, MAX_VERSION, Page, Position, Todo, TodoQuery
 from graphql_api.repository import Claim, Claimed
+from graphql_api.repository.faults import RETRY_AFTER_THROTTLED_S, faults
 from graphql_api.repository.table import EXPIRES_AT, RECORD_KEY, USER_INDEX, is_live
 
 if TYPE_CHECKING:
@@ -49,67 +39,6 @@ _BATCH_GET_ATTEMPTS = 5
 # round trip per handful of items when matches are sparse.
 _FILTERED_READ = 100
 _ATTRIBUTES = {"content": "content", "status": "status"}
-# Error codes DynamoDB answers when a table, a partition or the account is over its capacity.
-_THROTTLED = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "Throttling",
-    }
-)
-# Seconds a client is asked to wait: throttling is per second of capacity; an outage or a
-# network fault usually takes longer to clear.
-RETRY_AFTER_THROTTLED_S = 1
-RETRY_AFTER_FAULT_S = 2
-# The transport's failures, by what a client or an operator is told.
-_TRANSPORT = {
-    EndpointConnectionError: "ConnectionFailed",  # refused, unreachable, or no such host
-    ConnectTimeoutError: "ConnectTimeout",
-    ReadTimeoutError: "ReadTimeout",
-    ConnectionClosedError: "ConnectionClosed",
-}
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _faults(operation: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
-    """Name the storage faults a method's DynamoDB calls meet once botocore has retried them;
-    any other error passes through unchanged (a bug of ours or a refusal the method maps)."""
-
-    def decorate(method: Callable[_P, _R]) -> Callable[_P, _R]:
-        @functools.wraps(method)
-        def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            try:
-                return method(*args, **kwargs)
-            except ClientError as exc:
-                unavailable = _unavailable(exc)
-                if unavailable is None:
-                    raise
-                raise unavailable from exc
-            except (BotocoreConnectionError, HTTPClientError) as exc:
-                reason = _TRANSPORT.get(type(exc), "ConnectionFailed")
-                raise ServiceUnavailable(
-                    reason, operation, retry_after=RETRY_AFTER_FAULT_S
-                ) from exc
-
-        return run
-
-    return decorate
-
-
-def _unavailable(exc: ClientError) -> ServiceUnavailable | None:
-    code = exc.response.get("Error", {}).get("Code", "")
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    if code in _THROTTLED:
-        return ServiceUnavailable(code, exc.operation_name, retry_after=RETRY_AFTER_THROTTLED_S)
-    if status >= 500:
-        reason = code or f"HTTP{status}"
-        return ServiceUnavailable(reason, exc.operation_name, retry_after=RETRY_AFTER_FAULT_S)
-    return None
-
-
 logger = logging.getLogger(__name__)
 
 # A claim that met another transaction in flight on its key tries again: by then that one has
@@ -133,7 +62,7 @@ class DynamoDBTodoRepository:
         self._table = table_name
         self._records = records_table
 
-    @_faults("GetItem")
+    @faults("GetItem")
     def get(self, todo_id: str) -> Todo | None:
         response = self._client.get_item(
             TableName=self._table, Key=_key(todo_id), ConsistentRead=True
@@ -141,7 +70,7 @@ class DynamoDBTodoRepository:
         item = response.get("Item")
         return _readable(item) if item else None
 
-    @_faults("BatchGetItem")
+    @faults("BatchGetItem")
     def get_many(self, todo_ids: Sequence[str]) -> dict[str, Todo]:
         found: dict[str, Todo] = {}
         unique = list(dict.fromkeys(todo_ids))
@@ -156,7 +85,7 @@ class DynamoDBTodoRepository:
                     found[todo.id] = todo
         return found
 
-    @_faults("Query/Scan")
+    @faults("Query/Scan")
     def list_todos(self, query: TodoQuery) -> Page:
         request = self._list_request(query)
         read = self._client.query if query.user_id is not None else self._client.scan
@@ -179,7 +108,7 @@ class DynamoDBTodoRepository:
                 return Page(tuple(matches), True, _position(last), query.listing, examined)
             start = last
 
-    @_faults("PutItem")
+    @faults("PutItem")
     def create(self, todo: Todo) -> None:
         try:
             self._client.put_item(
@@ -194,7 +123,7 @@ class DynamoDBTodoRepository:
             if self.get(todo.id) != todo:
                 raise
 
-    @_faults("TransactWriteItems")
+    @faults("TransactWriteItems")
     def create_once(self, todo: Todo, claim: Claim) -> Claimed:
         """One transaction puts the claim (unless a live one holds the key) and the todo: both
         or neither, however many callers race. One call, where a plain create makes one too."""
@@ -266,7 +195,7 @@ class DynamoDBTodoRepository:
             return None
         return Claimed(_to_todo(item["todo"]["M"]), item["request"]["S"], created=False)
 
-    @_faults("UpdateItem")
+    @faults("UpdateItem")
     def update(
         self,
         todo_id: str,
@@ -305,7 +234,7 @@ class DynamoDBTodoRepository:
             raise self._refusal(todo_id, expected_version, owner, exc.response) from exc
         return _to_todo(response["Attributes"])
 
-    @_faults("DeleteItem")
+    @faults("DeleteItem")
     def delete(self, todo_id: str, *, expected_version: int | None, owner: str | None) -> Todo:
         names = {"#id": "id"}
         values: dict[str, AttributeValueTypeDef] = {}

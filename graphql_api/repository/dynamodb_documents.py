@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from graphql_api.repository.documents import StoredDocument, TrustedDocument
-from graphql_api.repository.dynamodb import _faults
+from graphql_api.repository.faults import faults
 from graphql_api.repository.table import EXPIRES_AT, RECORD_KEY, is_live
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class DynamoDBDocumentStore:
         self._client = client
         self._table = table_name
 
-    @_faults("GetItem")
+    @faults("GetItem")
     def find(self, sha256: str, *, now: float) -> StoredDocument | None:
         # Eventually consistent: a document is never changed once written, only extended.
         item = self._client.get_item(TableName=self._table, Key=_key(sha256)).get("Item")
@@ -38,7 +38,7 @@ class DynamoDBDocumentStore:
             expires_at=int(expires["N"]) if expires else None,
         )
 
-    @_faults("PutItem")
+    @faults("PutItem")
     def remember(self, sha256: str, body: str, *, expires_at: int) -> None:
         item: dict[str, AttributeValueTypeDef] = {
             **_key(sha256),
@@ -54,7 +54,7 @@ class DynamoDBDocumentStore:
         except self._client.exceptions.ConditionalCheckFailedException:
             return  # trusted already: it stays so, for good
 
-    @_faults("PutItem")
+    @faults("PutItem")
     def trust(self, documents: Sequence[TrustedDocument]) -> None:
         for document in documents:
             item: dict[str, AttributeValueTypeDef] = {
