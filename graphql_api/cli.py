@@ -130,7 +130,34 @@ def _parser() -> argparse.ArgumentParser:
             name, help=help, description=help, formatter_class=_HelpWithDefaults
         )
 
-    serve = command("serve", "run the API locally with GraphiQL")
+    _serve_options(command("serve", "run the API locally with GraphiQL"))
+    _token_options(
+        command("token", "print a bearer token for `serve --auth` (signed with TODO_JWT_SECRET)")
+    )
+    table = command("create-table", "create the todo and records tables where settings point")
+    table.add_argument("--dynamodb-endpoint", metavar="URL", help=_ENDPOINT_HELP)
+    _copy_options(
+        command(
+            "copy-legacy-table",
+            "copy every item of a legacy table (userId/dateCreated keys) into ours",
+        )
+    )
+    register = command(
+        "register-operations",
+        "register a client build's operations as trusted (a persisted query manifest: "
+        "Apollo's, or GraphQL Codegen's persisted-documents.json)",
+    )
+    register.add_argument("manifest", metavar="MANIFEST", help="the manifest's path")
+    register.add_argument("--dynamodb-endpoint", metavar="URL", help=_ENDPOINT_HELP)
+    _package_options(
+        command("package", "build the Lambda artifact: the package and its runtime dependencies")
+    )
+    export = command("export-schema", "print the GraphQL schema (SDL)")
+    export.add_argument("--output", metavar="FILE", help="write it to FILE instead")
+    return parser
+
+
+def _serve_options(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
     serve.add_argument("--port", type=_port, default=8000, help="the port to listen on")
     serve.add_argument(
@@ -149,36 +176,26 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="require a bearer token (HS256 with TODO_JWT_SECRET, or a fresh secret it prints)",
     )
-    token = command(
-        "token", "print a bearer token for `serve --auth` (signed with TODO_JWT_SECRET)"
-    )
+
+
+def _token_options(token: argparse.ArgumentParser) -> None:
     token.add_argument("subject", metavar="SUB", help="the user id the token speaks for")
     token.add_argument("--admin", action="store_true", help="make the user an admin")
     token.add_argument(
         "--expires", metavar="SECONDS", type=_positive, default=3_600, help="its lifetime"
     )
-    table = command("create-table", "create the todo and records tables where settings point")
-    table.add_argument("--dynamodb-endpoint", metavar="URL", help=_ENDPOINT_HELP)
-    copy = command(
-        "copy-legacy-table",
-        "copy every item of a legacy table (userId/dateCreated keys) into ours",
-    )
+
+
+def _copy_options(copy: argparse.ArgumentParser) -> None:
     copy.add_argument("source", help="the legacy table's name")
     copy.add_argument("--resume", metavar="TOKEN", help="carry on where a run stopped")
     copy.add_argument(
         "--dry-run", action="store_true", help="report what a copy would do; write nothing"
     )
     copy.add_argument("--dynamodb-endpoint", metavar="URL", help=_ENDPOINT_HELP)
-    register = command(
-        "register-operations",
-        "register a client build's operations as trusted (a persisted query manifest: "
-        "Apollo's, or GraphQL Codegen's persisted-documents.json)",
-    )
-    register.add_argument("manifest", metavar="MANIFEST", help="the manifest's path")
-    register.add_argument("--dynamodb-endpoint", metavar="URL", help=_ENDPOINT_HELP)
-    package = command(
-        "package", "build the Lambda artifact: the package and its runtime dependencies"
-    )
+
+
+def _package_options(package: argparse.ArgumentParser) -> None:
     package.add_argument("--output", metavar="DIR", default="build/lambda", help="where to")
     package.add_argument(
         "--platform",
@@ -202,9 +219,6 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ship no GraphiQL files (its page then says so, or set TODO_GRAPHIQL_ASSETS_URL)",
     )
-    export = command("export-schema", "print the GraphQL schema (SDL)")
-    export.add_argument("--output", metavar="FILE", help="write it to FILE instead")
-    return parser
 
 
 def _port(raw: str) -> int:
