@@ -443,6 +443,6 @@ def test_unusable_dynamodb_settings_are_one_line(
 
 def test_serve_auth_hints_the_token_command_as_it_was_typed() -> None:
     env = {k: v for k, v in os.environ.items() if k != "TODO_JWT_SECRET"}
-    with running("--port", str(free_port()), "--auth", env=env) as (_, lines):
-        pass
+    with running("--port", str(free_port()), "--auth", env=env) as (url, lines):
+        assert httpx.get(url).status_code == 401  # serving, with authentication on
     assert f"  {TODO_API} token <user id> [--admin]\n" in lines
