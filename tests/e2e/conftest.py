@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
 import pytest
@@ -26,6 +26,9 @@ from graphql_api.config import Settings
 from graphql_api.repository.table import create_records_table, create_table
 from tests.conftest import RECORDS, REGION, TABLE, CallCounter
 from tests.e2e.lambda_events import Handler
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 @pytest.fixture(scope="session")
@@ -62,9 +65,16 @@ class StartServer(Protocol):
 @contextmanager
 def started(moto_endpoint: str, **overrides: Any) -> Iterator[str]:
     """The app on fresh tables of the moto server, with settings overridden; its base URL."""
-    unique = uuid.uuid4().hex[:8]
     # The assets directory as the Lambda handler takes it, from the environment.
     overrides.setdefault("graphiql_assets_dir", os.environ.get("TODO_GRAPHIQL_ASSETS_DIR"))
+    settings, client = fresh_tables(moto_endpoint, **overrides)
+    with serving(build_app(settings, client)) as url:
+        yield url
+
+
+def fresh_tables(moto_endpoint: str, **overrides: Any) -> tuple[Settings, DynamoDBClient]:
+    """Settings naming new todo and records tables on the moto server, which it creates."""
+    unique = uuid.uuid4().hex[:8]
     settings = Settings(
         table_name=f"todos-{unique}",
         records_table=f"records-{unique}",
@@ -74,8 +84,7 @@ def started(moto_endpoint: str, **overrides: Any) -> Iterator[str]:
     client = dynamodb_client(settings, local_credentials=True)
     create_table(client, settings.table_name)
     create_records_table(client, settings.records_table)
-    with serving(build_app(settings, client)) as url:
-        yield url
+    return settings, client
 
 
 @pytest.fixture

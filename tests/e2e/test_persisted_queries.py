@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,15 +18,13 @@ import boto3
 import httpx
 import pytest
 
-from graphql_api.compose import dynamodb_client
-from graphql_api.config import Settings
 from graphql_api.gql.persisted import sha256_of
 from graphql_api.repository.documents import TrustedDocument
 from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
 from graphql_api.repository.table import create_records_table, create_table
 from graphql_api.tokens import issue
 from tests.conftest import RECORDS, REGION, TABLE, CallCounter
-from tests.e2e.conftest import StartServer, fresh_handler
+from tests.e2e.conftest import StartServer, fresh_handler, fresh_tables
 from tests.e2e.lambda_events import Handler, LambdaContext, event
 
 CREATE = (
@@ -273,16 +270,7 @@ def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def shared_tables(moto_endpoint: str) -> dict[str, str]:
     """Fresh tables on the moto server, and the environment that points an app at them."""
-    unique = uuid.uuid4().hex[:8]
-    settings = Settings(
-        region=REGION,
-        table_name=f"todos-{unique}",
-        records_table=f"records-{unique}",
-        dynamodb_endpoint=moto_endpoint,
-    )
-    client = dynamodb_client(settings, local_credentials=True)
-    create_table(client, settings.table_name)
-    create_records_table(client, settings.records_table)
+    settings, _ = fresh_tables(moto_endpoint, region=REGION)
     return {
         "TODO_TABLE_NAME": settings.table_name,
         "TODO_RECORDS_TABLE": settings.records_table,
