@@ -62,6 +62,13 @@ class StartServer(Protocol):
     def __call__(self, **overrides: Any) -> AbstractContextManager[str]: ...
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 @contextmanager
 def started(moto_endpoint: str, **overrides: Any) -> Iterator[str]:
     """The app on fresh tables of the moto server, with settings overridden; its base URL."""

@@ -26,16 +26,10 @@ import pytest
 from graphql_api import graphiql_assets
 from graphql_api.gql.schema import schema
 from tests.conftest import RECORDS, TABLE, create_legacy_table
+from tests.e2e.conftest import free_port
 
 TODO_API = str(Path(sys.executable).parent / "todo-api")
 CREATE = 'mutation { createTodo(input: {userId: "ann", content: "milk"}) { ... on Todo { id } } }'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
 from graphql_api.repository.table import create_records_table, create_table
 from graphql_api.tokens import issue
 from tests.conftest import RECORDS, REGION, TABLE, CallCounter
-from tests.e2e.conftest import StartServer, fresh_handler, fresh_tables
+from tests.e2e.conftest import StartServer, free_port, fresh_handler, fresh_tables
 from tests.e2e.lambda_events import Handler, LambdaContext, event
 
 CREATE = (
@@ -228,13 +227,6 @@ def test_trusted_documents_through_the_lambda_handler(
     )
     assert refused["statusCode"] == 400
     assert codes(json.loads(refused["body"])) == ["OPERATION_NOT_TRUSTED"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
