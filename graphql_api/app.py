@@ -13,9 +13,9 @@ from starlette.routing import Route
 from graphql_api.auth import Authenticator
 from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.config import Settings
+from graphql_api.gql.engine import create_engine
 from graphql_api.gql.http import GraphQLEndpoint
 from graphql_api.gql.persisted import PersistedQueries
-from graphql_api.gql.schema import create_schema
 from graphql_api.repository.documents import DocumentStore
 from graphql_api.request_log import RequestLog, note_code, note_unexpected
 from graphql_api.rest import LegacyRoutes
@@ -34,14 +34,15 @@ def create_app(
 ) -> Starlette:
     """`documents` keeps persisted queries and trusted documents (see gql/persisted.py); `run`
     is how both doors call the service (see `blocking`)."""
-    schema = create_schema(settings)
     persisted = PersistedQueries(
         documents,
         trusted_only=settings.trusted_documents,
         ttl_s=settings.persisted_query_ttl_days * 86_400,
         run=run,
     )
-    graphql = GraphQLEndpoint(service, authenticator, schema, settings, persisted, run=run)
+    graphql = GraphQLEndpoint(
+        service, authenticator, create_engine(settings), settings, persisted, run=run
+    )
     legacy = LegacyRoutes(
         service,
         authenticator,

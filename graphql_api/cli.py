@@ -472,12 +472,12 @@ def _problem_line(problem: Problem) -> str:
 
 
 def _register_operations(settings: Settings, manifest: Path, *, local_credentials: bool) -> int:
+    from graphql_api.gql.engine import create_engine
     from graphql_api.gql.manifest import ManifestError, read_manifest
-    from graphql_api.gql.schema import create_schema
     from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
 
     try:
-        documents = read_manifest(manifest.read_text(encoding="utf-8"), create_schema(settings))
+        documents = read_manifest(manifest.read_text(encoding="utf-8"), create_engine(settings))
     except (OSError, UnicodeDecodeError, ManifestError) as exc:
         logger.error("todo-api: %s: nothing registered:\n%s", manifest, exc)
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -35,12 +36,12 @@ class Context:
     cost: CostAccount = field(default_factory=CostAccount)
     run: RunBlocking = in_thread
     """How resolvers call the service (see `blocking`)."""
-    todo_loader: DataLoader[str, Todo | None] = field(init=False)
 
-    def __post_init__(self) -> None:
-        # One loader per request: it batches the request's `todo(id:)` lookups into one
-        # BatchGetItem and caches only for this request.
-        self.todo_loader = DataLoader(load_fn=self._load_todos)
+    @cached_property
+    def todo_loader(self) -> DataLoader[str, Todo | None]:
+        """Batches the operation's `todo(id:)` lookups into one BatchGetItem, caching only for
+        this operation; made when an operation first needs it (most never do)."""
+        return DataLoader(load_fn=self._load_todos)
 
     async def _load_todos(self, todo_ids: Sequence[str]) -> list[Todo | None]:
         return await self.run(self.service.get_many, self.caller, self.budget, todo_ids)

@@ -48,10 +48,8 @@ from graphql import (
     get_named_type,
     get_operation_ast,
 )
-from graphql import ExecutionResult as GraphQLExecutionResult
-from strawberry.types.execution import ExecutionContext
 
-from graphql_api.gql.context import Context, CostAccount
+from graphql_api.gql.context import CostAccount
 from graphql_api.gql.errors import COST_LIMIT_EXCEEDED
 from graphql_api.gql.introspection_cost import IntrospectionPricer
 
@@ -317,45 +315,42 @@ def _spreads(selection_set: SelectionSetNode) -> set[str]:
     return names
 
 
+class CostLimitExceeded(GraphQLError):
+    """The operation costs more than what its request has left to spend."""
+
+
 class CostLimit:
     """Refuse, before any resolver runs, an operation that costs more than the model's limit;
     tell every executed response what it cost (`extensions.cost`, as GitHub and Shopify do).
 
-    One per request, run by the schema's extension when execution starts.
+    One per engine: it caches the costs of documents that no variable prices.
     """
 
-    def __init__(self, model: CostModel, costs: CostCache) -> None:
+    def __init__(self, model: CostModel, cache_size: int) -> None:
         self.model = model
-        self.costs = costs
-        self.cost: int | None = None
+        self._costs = CostCache(cache_size)
 
-    def charge(self, context: ExecutionContext) -> None:
-        # Execution follows a document parsed from the request's text.
-        assert context.graphql_document is not None
-        assert context.query is not None
-        cost = self.costs.cost(
-            context.query,
-            context.graphql_document,
-            context.operation_name,
-            context.variables,
-            self.model,
-            context.schema._schema,
-        )
-        account = _account(context.context)
+    def charge(
+        self,
+        query: str,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        schema: GraphQLSchema,
+        account: CostAccount,
+    ) -> int:
+        """The operation's cost, drawn from `account` (which a batch's operations share);
+        CostLimitExceeded where the account cannot pay it."""
+        cost = self._costs.cost(query, document, operation_name, variables, self.model, schema)
         if account.spent + cost > self.model.limit:
-            # Strawberry executes only when no result is set yet.
-            refusal = self._refusal(cost, account.spent)
-            context.result = GraphQLExecutionResult(data=None, errors=[refusal])
-        else:
-            account.spent += cost
-            self.cost = cost
+            raise self._refusal(cost, account.spent)
+        account.spent += cost
+        return cost
 
-    def results(self) -> dict[str, Any]:
-        if self.cost is None:  # not executed: refused here or earlier
-            return {}
-        return {"cost": {"requested": self.cost, "limit": self.model.limit}}
+    def extensions(self, cost: int) -> dict[str, Any]:
+        return {"cost": {"requested": cost, "limit": self.model.limit}}
 
-    def _refusal(self, cost: int, spent: int) -> GraphQLError:
+    def _refusal(self, cost: int, spent: int) -> CostLimitExceeded:
         limit = self.model.limit
         message = (
             f"This operation costs {cost:,}; the limit is {limit:,} per request. "
@@ -368,9 +363,4 @@ class CostLimit:
                 f"of the {limit:,} one request may. Send it in another request."
             )
             extensions["spent"] = spent
-        return GraphQLError(message, extensions=extensions)
-
-
-def _account(context: object) -> CostAccount:
-    """The request's cost account; a context of another kind (a script's) has its own."""
-    return context.cost if isinstance(context, Context) else CostAccount()
+        return CostLimitExceeded(message, extensions=extensions)

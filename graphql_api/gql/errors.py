@@ -77,11 +77,8 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
 
 
 def apply_error_policy(result: ExecutionResult) -> ExecutionResult:
-    """Give every error a code and mask unexpected ones.
-
-    Applied to the finished result rather than in an extension hook: a document that fails to
-    parse under ParserCache leaves the operation hook before any result exists.
-    """
+    """Give every error a code and mask unexpected ones; the engine applies it to every
+    result it returns."""
     if result.errors:
         request_error = isinstance(result, PreExecutionError)
         result.errors = [_coded(error, request_error=request_error) for error in result.errors]

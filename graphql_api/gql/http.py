@@ -2,8 +2,8 @@
 
 Strawberry's own ASGI view answers 400 for an unsupported content type, always 200 for
 documents that fail to parse or validate, and knows no `application/graphql-response+json`;
-this endpoint keeps Strawberry's execution (schema, caches, extensions) and its GraphiQL page,
-and does the HTTP part as the specification says.
+this endpoint does the HTTP part as the specification says, and runs operations with the
+engine (gql/engine.py).
 """
 
 from __future__ import annotations
@@ -11,11 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry.exceptions import MissingQueryError
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
@@ -27,6 +24,7 @@ from graphql_api.config import Settings
 from graphql_api.errors import ServiceUnavailable, Unauthenticated
 from graphql_api.gql.batch import bounded_batch, checked_batch
 from graphql_api.gql.context import Context, CostAccount
+from graphql_api.gql.engine import Engine
 from graphql_api.gql.errors import COST_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE
 from graphql_api.gql.graphiql import GraphiQL
 from graphql_api.gql.persisted import PersistedQueries, with_document_id
@@ -50,7 +48,7 @@ class GraphQLEndpoint:
         self,
         service: TodoService,
         authenticator: Authenticator,
-        schema: strawberry.Schema,
+        engine: Engine,
         settings: Settings,
         persisted: PersistedQueries,
         *,
@@ -59,7 +57,7 @@ class GraphQLEndpoint:
         self._run = run
         self._service = service
         self._authenticator = authenticator
-        self._schema = schema
+        self._engine = engine
         self._settings = settings
         self._persisted = persisted
         self._graphiql = GraphiQL(settings)
@@ -121,7 +119,13 @@ class GraphQLEndpoint:
         document = await self._persisted.document(
             operation.query, operation.extensions, context.budget
         )
-        result = await self._execute(document.query, operation, allowed, context)
+        result = await self._engine.execute(
+            document.query,
+            variable_values=operation.variables,
+            context_value=context,
+            operation_name=operation.operation_name,
+            allowed_operation_types=allowed,
+        )
         if document.remember_as is not None and _executable(result):
             await self._persisted.remember(document.remember_as, document.query, context.budget)
         return result
@@ -201,31 +205,6 @@ class GraphQLEndpoint:
         if not isinstance(params, dict | list):
             raise HTTPError(400, "BAD_REQUEST", "The body must be a JSON object or array.")
         return params, _POST_OPERATIONS
-
-    async def _execute(
-        self,
-        query: str,
-        operation: _Operation,
-        allowed: frozenset[OperationType],
-        context: Context,
-    ) -> ExecutionResult:
-        try:
-            return await self._schema.execute(
-                query,
-                variable_values=operation.variables,
-                context_value=context,
-                operation_name=operation.operation_name,
-                allowed_operation_types=allowed,
-                operation_extensions=operation.extensions,
-            )
-        except InvalidOperationTypeError as exc:
-            raise HTTPError(
-                405, "METHOD_NOT_ALLOWED", "Mutations must be sent with POST.", {"Allow": "POST"}
-            ) from exc
-        except CannotGetOperationTypeError as exc:
-            raise HTTPError(400, "BAD_REQUEST", exc.as_http_error_reason()) from exc
-        except MissingQueryError as exc:
-            raise HTTPError(400, "BAD_REQUEST", "The request has no query.") from exc
 
 
 def _wants_graphiql(request: Request) -> bool:

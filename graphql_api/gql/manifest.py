@@ -9,27 +9,20 @@ Two formats are read:
   `persisted-documents.json`: `{"<hash>": "<body>"}`.
 
 Every id must be the SHA-256 of its body (what clients send as `sha256Hash`), and every body
-must parse and validate against this schema within its limits: a manifest built for another
-API, or hashed with codegen's default SHA-1, is refused whole before anything is written.
+must parse and validate as a request's document would (the engine's limits and rules): a
+manifest built for another API, or hashed with codegen's default SHA-1, is refused whole
+before anything is written.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import strawberry
-from graphql import (
-    GraphQLError,
-    OperationDefinitionNode,
-    parse,
-    specified_rules,
-    validate,
-)
+from graphql import GraphQLError, OperationDefinitionNode, parse
 
 from graphql_api.bodies import load_json
-from graphql_api.gql.limits import alias_limit_rule
+from graphql_api.gql.engine import Engine
 from graphql_api.gql.persisted import sha256_of
-from graphql_api.gql.schema import MAX_ALIASES, MAX_DOCUMENT_LENGTH, MAX_TOKENS
 from graphql_api.repository.documents import TrustedDocument
 
 APOLLO_FORMAT = "apollo-persisted-query-manifest"
@@ -39,14 +32,14 @@ class ManifestError(ValueError):
     """The manifest cannot be registered; the message says why (every problem found)."""
 
 
-def read_manifest(text: str, schema: strawberry.Schema) -> list[TrustedDocument]:
+def read_manifest(text: str, engine: Engine) -> list[TrustedDocument]:
     try:
         manifest = load_json(text)
     except ValueError:
         raise ManifestError("the manifest is not valid JSON") from None
     entries = _entries(manifest)
     problems: list[str] = []
-    documents = [_document(entry, schema, problems) for entry in entries]
+    documents = [_document(entry, engine, problems) for entry in entries]
     if problems:
         raise ManifestError("\n".join(problems))
     return documents
@@ -75,9 +68,7 @@ def _apollo_entry(operation: Any) -> tuple[str, str]:
     return sha256, body
 
 
-def _document(
-    entry: tuple[str, str], schema: strawberry.Schema, problems: list[str]
-) -> TrustedDocument:
+def _document(entry: tuple[str, str], engine: Engine, problems: list[str]) -> TrustedDocument:
     sha256, body = entry
     if sha256.lower() != sha256_of(body):
         problems.append(
@@ -86,7 +77,7 @@ def _document(
         )
     operation = None
     try:
-        operation = _operation(body, schema)
+        operation = _operation(body, engine)
     except GraphQLError as exc:
         problems.append(f"{sha256}: {exc.message}")
     name = operation.name.value if operation and operation.name else None
@@ -94,16 +85,11 @@ def _document(
     return TrustedDocument(sha256.lower(), body, name, kind)
 
 
-def _operation(body: str, schema: strawberry.Schema) -> OperationDefinitionNode:
-    """The document's first operation, once it parses and validates within our limits."""
-    if len(body) > MAX_DOCUMENT_LENGTH:
-        raise GraphQLError(f"the document is over {MAX_DOCUMENT_LENGTH} characters")
-    document = parse(body, max_tokens=MAX_TOKENS)
-    rules = [*specified_rules, alias_limit_rule(MAX_ALIASES)]
-    errors = validate(schema._schema, document, rules)
-    if errors:
-        raise GraphQLError("; ".join(error.message for error in errors))
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+def _operation(body: str, engine: Engine) -> OperationDefinitionNode:
+    """The document's first operation, once it would pass where a request's does."""
+    if problems := engine.problems(body):
+        raise GraphQLError("; ".join(problem.message for problem in problems))
+    operations = [d for d in parse(body).definitions if isinstance(d, OperationDefinitionNode)]
     if not operations:
         raise GraphQLError("the document has no operation")
     return operations[0]

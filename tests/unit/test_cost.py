@@ -12,11 +12,14 @@ from graphql_api.budget import Budget
 from graphql_api.config import Settings
 from graphql_api.gql.context import Context
 from graphql_api.gql.cost import CAP, CostModel, operation_cost
-from graphql_api.gql.schema import cost_model, schema
+from graphql_api.gql.engine import cost_model, create_engine
+from graphql_api.gql.schema import schema
 from graphql_api.model import OPEN_ACCESS, Page, TodoQuery
 from graphql_api.service import TodoService
 from tests.adversarial import aliased_pages, fragment_fan_out_of_todos, introspection_nesting
 from tests.fakes import InMemoryTodoRepository
+
+engine = create_engine(Settings())
 
 FIELDS = "id userId content status version dateCreated dateUpdated"
 PAGE = f"""
@@ -53,7 +56,7 @@ def cost(query: str, **variables: Any) -> int:
 
 def run(repository: InMemoryTodoRepository, query: str, **variables: Any) -> dict[str, Any]:
     context = Context(TodoService(repository), OPEN_ACCESS, Budget.unlimited())
-    result = asyncio.run(schema.execute(query, variable_values=variables, context_value=context))
+    result = asyncio.run(engine.execute(query, variable_values=variables, context_value=context))
     response: dict[str, Any] = {"data": result.data}
     if result.errors:
         response["errors"] = [error.formatted for error in result.errors]
@@ -204,6 +207,6 @@ def test_each_operation_of_a_document_keeps_its_own_price() -> None:
     costs = []
     for name in ("A", "B", "A", "B"):
         context = Context(TodoService(RecordingRepository()), OPEN_ACCESS, Budget.unlimited())
-        result = asyncio.run(schema.execute(query, context_value=context, operation_name=name))
+        result = asyncio.run(engine.execute(query, context_value=context, operation_name=name))
         costs.append((result.extensions or {})["cost"]["requested"])
     assert costs == [1, 41, 1, 41]

@@ -9,13 +9,16 @@ from typing import Any
 import pytest
 
 from graphql_api.budget import Budget
+from graphql_api.config import Settings
 from graphql_api.errors import Forbidden, IdempotencyKeyReused, InvalidTodo
 from graphql_api.gql.context import Context
-from graphql_api.gql.schema import schema
+from graphql_api.gql.engine import create_engine
 from graphql_api.model import OPEN_ACCESS, Caller, Todo
 from graphql_api.service import MAX_IDEMPOTENCY_KEY_LENGTH, TodoService
 from tests.fakes import InMemoryTodoRepository
 from tests.unit.test_schema import CREATE
+
+engine = create_engine(Settings())
 
 ANN, BOB = Caller("ann"), Caller("bob")
 ADMIN = Caller("root", admin=True)
@@ -249,7 +252,7 @@ def test_graphql_null_key_is_a_plain_create(repository: InMemoryTodoRepository) 
 
 def create_via_schema(repository: InMemoryTodoRepository, **fields: str | None) -> dict[str, Any]:
     result = asyncio.run(
-        schema.execute(
+        engine.execute(
             CREATE,
             variable_values={"input": fields},
             context_value=Context(TodoService(repository), OPEN_ACCESS, Budget.unlimited()),

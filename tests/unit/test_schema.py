@@ -9,11 +9,14 @@ from typing import Any
 import pytest
 
 from graphql_api.budget import Budget
+from graphql_api.config import Settings
 from graphql_api.gql.context import Context
-from graphql_api.gql.schema import MAX_ALIASES, MAX_TOKENS, schema
+from graphql_api.gql.engine import MAX_ALIASES, MAX_TOKENS, create_engine
 from graphql_api.model import MAX_CONTENT_LENGTH, OPEN_ACCESS, Page, Todo, TodoQuery
 from graphql_api.service import TodoService
 from tests.fakes import InMemoryTodoRepository
+
+engine = create_engine(Settings())
 
 TODO_FIELDS = "id userId content status version dateCreated dateUpdated"
 CREATE = f"""
@@ -77,7 +80,7 @@ def repository() -> CountingRepository:
 
 def run(repository: InMemoryTodoRepository, query: str, **variables: Any) -> dict[str, Any]:
     result = asyncio.run(
-        schema.execute(
+        engine.execute(
             query,
             variable_values=variables,
             context_value=Context(TodoService(repository), OPEN_ACCESS, Budget.unlimited()),
