@@ -148,6 +148,19 @@ def test_malformed_requests_get_400(server: str, body: bytes) -> None:
 def test_unknown_operation_name_gets_400(server: str) -> None:
     response = post(server, {"query": "query A { __typename }", "operationName": "B"})
     assert response.status_code == 400
+    assert error_code(response) == "BAD_REQUEST"
+    assert response.json()["errors"][0]["message"] == 'The document has no operation named "B".'
+
+
+def test_several_operations_need_an_operation_name(server: str) -> None:
+    document = "query A { a: __typename } query B { b: __typename }"
+    unnamed = post(server, {"query": document})
+    assert unnamed.status_code == 400
+    assert error_code(unnamed) == "BAD_REQUEST"
+    assert "operationName" in unnamed.json()["errors"][0]["message"]
+    named = post(server, {"query": document, "operationName": "B"})
+    assert named.status_code == 200
+    assert named.json()["data"] == {"b": "Query"}
 
 
 def test_mutation_over_get_gets_405(server: str) -> None:

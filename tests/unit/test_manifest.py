@@ -87,3 +87,11 @@ def test_a_document_over_the_length_limit_is_refused() -> None:
     body = "query Long { todos { nodes { id } } }" + " " * 70_000
     with pytest.raises(ManifestError, match="more than 65536 code points"):
         read_manifest(json.dumps({sha256_of(body): body}), engine)
+
+
+def test_documents_are_held_to_the_rules_requests_are() -> None:
+    introspection = "query Types { __schema { types { name } } }"
+    text = json.dumps({sha256_of(introspection): introspection})
+    assert read_manifest(text, engine)[0].name == "Types"
+    with pytest.raises(ManifestError, match="introspection"):
+        read_manifest(text, create_engine(Settings(introspection=False)))

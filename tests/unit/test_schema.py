@@ -248,6 +248,29 @@ def test_aliased_lookups_cost_one_batch(repository: CountingRepository) -> None:
     assert repository.batches == [[ids[0], ids[1], ids[2], "ghost"]]
 
 
+def test_a_lone_lookup_reads_without_the_loader(repository: CountingRepository) -> None:
+    todo_id = create(repository, userId="ann", content="milk")["id"]
+    context = Context(TodoService(repository), OPEN_ACCESS, Budget.unlimited())
+    query = "query($id: ID!) { todo(id: $id) { id } }"
+    result = asyncio.run(
+        engine.execute(query, variable_values={"id": todo_id}, context_value=context)
+    )
+    assert result.data == {"todo": {"id": todo_id}}
+    assert repository.batches == [[todo_id]]
+    assert "todo_loader" not in vars(context)  # made only when an operation batches
+
+
+def test_lookups_in_a_fragment_are_batched(repository: CountingRepository) -> None:
+    a, b = (create(repository, userId="ann", content=str(n))["id"] for n in range(2))
+    query = (
+        "query($a: ID!, $b: ID!) { ...Pair } "
+        "fragment Pair on Query { a: todo(id: $a) { id } b: todo(id: $b) { id } }"
+    )
+    result = run(repository, query, a=a, b=b)
+    assert result["data"] == {"a": {"id": a}, "b": {"id": b}}
+    assert repository.batches == [[a, b]]
+
+
 def test_too_many_aliases_are_refused(repository: CountingRepository) -> None:
     fields = " ".join(f'a{n}: todo(id: "{n}") {{ id }}' for n in range(MAX_ALIASES + 1))
     result = run(repository, "{ " + fields + " }")
