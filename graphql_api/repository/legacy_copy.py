@@ -12,7 +12,7 @@ reported one by one with the reason, never stopping the copy:
 - already there: our table holds its id for the same legacy row (same `userId` and
   `dateCreated`), copied before and perhaps changed since;
 - collision: our table holds its id for another row (another legacy row with the same id, or a
-  todo of ours); the first to arrive is kept;
+  todo of ours); of legacy rows sharing an id, the first read that DynamoDB takes is kept;
 - not copyable: no id, an id that is not a string, empty, or over DynamoDB's 2048-byte key
   limit, or an item DynamoDB refuses (over 400 KB once it has a version).
 """
@@ -118,10 +118,11 @@ class _Copier:
         return self._look(workers, items) if self._dry_run else self._write(workers, items)
 
     def _write(self, workers: ThreadPoolExecutor, items: list[dict[str, Any]]) -> list[Result]:
-        # A row repeating an earlier row's id waits for it: the first read is the one kept.
-        first, repeats = _split_repeats(items)
-        results = dict(zip(first, workers.map(self._copy, first.values()), strict=True))
-        results.update(zip(repeats, workers.map(self._copy, repeats.values()), strict=True))
+        # Rows sharing an id are written one wave after another, in the order read, so the
+        # first read that DynamoDB takes is the one kept.
+        results: dict[int, Result] = {}
+        for wave in _waves(items):
+            results.update(zip(wave, workers.map(self._copy, wave.values()), strict=True))
         return [results[n] for n in range(len(items))]
 
     def _look(self, workers: ThreadPoolExecutor, items: list[dict[str, Any]]) -> list[Result]:
@@ -177,17 +178,20 @@ class _Copier:
 Rows = dict[int, dict[str, Any]]
 
 
-def _split_repeats(items: list[dict[str, Any]]) -> tuple[Rows, Rows]:
-    """`items` by position: those whose id no earlier item has, and the rest."""
-    first: Rows = {}
-    repeats: Rows = {}
-    seen: set[str] = set()
+def _waves(items: list[dict[str, Any]]) -> list[Rows]:
+    """`items` by position, in waves: the first row of each id, then each id's second, and so
+    on (a row without a string id is in the first)."""
+    waves: list[Rows] = []
+    seen: dict[str, int] = {}
     for n, item in enumerate(items):
         todo_id = item.get("id", {}).get("S")
-        (repeats if todo_id in seen else first)[n] = item
+        wave = seen.get(todo_id, 0) if todo_id is not None else 0
         if todo_id is not None:
-            seen.add(todo_id)
-    return first, repeats
+            seen[todo_id] = wave + 1
+        if wave == len(waves):
+            waves.append({})
+        waves[wave][n] = item
+    return waves
 
 
 def _uncopyable(item: dict[str, Any]) -> str | None:

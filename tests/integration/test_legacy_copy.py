@@ -208,6 +208,28 @@ def test_two_legacy_rows_with_one_id_are_a_collision_not_already_there(tables: T
     assert [p.row for p in problems] == [collision.row]
 
 
+def test_of_rows_sharing_an_id_the_first_read_that_dynamodb_takes_is_kept(
+    tables: Tables,
+) -> None:
+    todo_id = legacy_item(1)["id"]
+    for n in (1, 2, 3):
+        tables.put_legacy({**legacy_item(n), "id": todo_id})
+    order = [int(item["dateCreated"]["N"]) - 1_600_000_000_000 for item in legacy_rows(tables)]
+    put_largest_item(tables, {**legacy_item(order[0]), "id": todo_id})  # refused: no room
+    report, problems = tables.run_reporting()
+    assert counts(report) == (1, 0, 1, 1)
+    refused, collision = problems
+    assert (refused.row, collision.row) == (row(order[0]), row(order[2]))
+    assert refused.reason.startswith("DynamoDB refused it: ")
+    assert collision.reason == f"our table holds this id for {row(order[1])}"
+
+
+def legacy_rows(tables: Tables) -> list[dict[str, Any]]:
+    """The legacy table's rows in the order a copy reads them."""
+    pages = tables.client.get_paginator("scan").paginate(TableName=tables.legacy)
+    return [item for page in pages for item in page["Items"]]
+
+
 def test_a_legacy_row_with_the_id_of_one_of_our_todos_is_a_collision(tables: Tables) -> None:
     ours = {**legacy_item(1), "userId": {"S": "someone"}, "version": {"N": "3"}}
     tables.client.put_item(TableName=tables.target, Item=ours)
