@@ -183,10 +183,14 @@ def _print_goals(
     graphql = figures["GraphQL todo(id:)"].median_us
     rest = figures["REST GET /todo/{id}"].median_us
     print("\nIssue 9's table (goal in brackets)")
-    for name, label in (("ours, artifact", "ours    "), ("baseline, artifact", "baseline")):
+    for name, label, goal in (
+        ("stack, artifact", "stack   ", "(no app on the stack is faster)"),
+        ("ours, artifact", "ours    ", "(<= 1.5)"),
+        ("baseline, artifact", "baseline", "(<= 1.5)"),
+    ):
         if name in by_name:
             built = by_name[name].ms("init") / by_name["floor"].ms("init")
-            print(f"  cold, import from the artifact, {label} / floor {built:5.2f}x  (<= 1.5)")
+            print(f"  cold, import from the artifact, {label} / floor {built:5.2f}x  {goal}")
     for name, label in (("ours, source tree", "source  "), ("baseline, source", "baseline")):
         if name in by_name:
             source = by_name[name].ms("first") / by_name["floor"].ms("init")

@@ -34,7 +34,7 @@ class Variant:
     python: str
     path: tuple[str, ...]
     mode: str
-    """`floor`, `botocore`, `plain` or `ours` (see cold_child.py)."""
+    """`floor`, `botocore`, `stack`, `plain` or `ours` (see cold_child.py)."""
 
     @property
     def serves(self) -> bool:
@@ -77,6 +77,7 @@ def variants(
     if artifact is not None:
         found += [
             Variant("botocore, artifact", artifact_python, (str(artifact),), "botocore"),
+            Variant("stack, artifact", artifact_python, (str(artifact),), "stack"),
             Variant("ours, artifact", artifact_python, (str(artifact),), "ours"),
         ]
     if baseline_artifact is not None:

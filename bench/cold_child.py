@@ -3,8 +3,10 @@
 The benchmark copies this file, `fake_dynamodb.py` and `plain_handler.py` into an empty
 directory and runs it with nothing but the code under test on `PYTHONPATH`. MODE is `floor`
 (import boto3 and create a DynamoDB client, as issue 9 defines it), `botocore` (the same with
-botocore alone, which is what the service imports), `plain` (the no-framework handler) or
-`ours` (`graphql_api.handler`). It prints a line when
+botocore alone, which is what the service imports), `stack` (the botocore client, then the
+imports any app on this project's stack needs: graphql-core, Strawberry, Starlette's app and
+routing, Mangum; nothing of ours), `plain` (the no-framework handler) or `ours`
+(`graphql_api.handler`). It prints a line when
 the handler is imported (`init`), after the first request (`first`) and after the second
 (`second`), each with the peak RSS in KiB so far; the parent times the lines as they arrive.
 """
@@ -26,17 +28,23 @@ class _Context:
         return 10_000
 
 
+_STACK = ("graphql", "strawberry", "starlette.applications", "starlette.routing", "mangum")
+
+
 def _say(stage: str) -> None:
     print(stage, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
 
 
 def main() -> None:
     mode, events_path = sys.argv[1], sys.argv[2]
-    if mode in ("floor", "botocore"):
+    if mode in ("floor", "botocore", "stack"):
         if mode == "floor":
             importlib.import_module("boto3").client("dynamodb")
         else:
             importlib.import_module("botocore.session").get_session().create_client("dynamodb")
+        if mode == "stack":
+            for name in _STACK:
+                importlib.import_module(name)
         _say("init")
         return
     module = "plain_handler" if mode == "plain" else "graphql_api.handler"
