@@ -326,8 +326,9 @@ class CostLimit:
     One per engine: it caches the costs of documents that no variable prices.
     """
 
-    def __init__(self, model: CostModel, cache_size: int) -> None:
+    def __init__(self, model: CostModel, schema: GraphQLSchema, cache_size: int) -> None:
         self.model = model
+        self._schema = schema
         self._costs = CostCache(cache_size)
 
     def charge(
@@ -336,12 +337,13 @@ class CostLimit:
         document: DocumentNode,
         operation_name: str | None,
         variables: Mapping[str, Any] | None,
-        schema: GraphQLSchema,
         account: CostAccount,
     ) -> int:
         """The operation's cost, drawn from `account` (which a batch's operations share);
         CostLimitExceeded where the account cannot pay it."""
-        cost = self._costs.cost(query, document, operation_name, variables, self.model, schema)
+        cost = self._costs.cost(
+            query, document, operation_name, variables, self.model, self._schema
+        )
         if account.spent + cost > self.model.limit:
             raise self._refusal(cost, account.spent)
         account.spent += cost

@@ -94,10 +94,11 @@ class Engine:
         self, schema: strawberry.Schema, cost: CostModel, *, introspection: bool = True
     ) -> None:
         self._schema = schema
+        self._graphql_schema = schema._schema  # what graphql-core executes and validates
         self._rules: tuple[type[ASTValidationRule], ...] = (
             _BOUNDED_RULES if introspection else (*_BOUNDED_RULES, NoSchemaIntrospectionCustomRule)
         )
-        self._cost = CostLimit(cost, CACHE_SIZE)
+        self._cost = CostLimit(cost, self._graphql_schema, CACHE_SIZE)
         self._validated = lru_cache(maxsize=CACHE_SIZE)(self._validate)
 
     def problems(self, query: str) -> list[GraphQLError]:
@@ -143,13 +144,11 @@ class Engine:
             record.operation_type = kind.value
         account = context_value.cost if isinstance(context_value, Context) else CostAccount()
         try:
-            cost = self._cost.charge(
-                query, document, operation_name, variable_values, self._schema._schema, account
-            )
+            cost = self._cost.charge(query, document, operation_name, variable_values, account)
         except CostLimitExceeded as refusal:
             return apply_error_policy(ExecutionResult(data=None, errors=[refusal]))
         result = execute(
-            self._schema._schema,
+            self._graphql_schema,
             document,
             context_value=context_value,
             variable_values=variable_values,
@@ -165,7 +164,7 @@ class Engine:
         return apply_error_policy(ExecutionResult(result.data, result.errors, extensions))
 
     def _validate(self, query: str) -> tuple[GraphQLError, ...]:
-        return tuple(validate(self._schema._schema, _parsed(query), self._rules))
+        return tuple(validate(self._graphql_schema, _parsed(query), self._rules))
 
 
 def create_engine(settings: Settings) -> Engine:
