@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphql_api.packaging import PackagingError, find_interpreter, zipped_size
+from todo_tools.packaging import PackagingError, find_interpreter, zipped_size
 
 REPO = Path(__file__).parent.parent
 _PYC_HEADER = 16
@@ -39,7 +39,7 @@ def build(output: Path, source: Path = REPO) -> str:
     """`todo-api package --output output`, from the source tree `source`; what it printed
     last."""
     result = subprocess.run(
-        [sys.executable, "-m", "graphql_api.cli", "package", "--output", str(output)],
+        [sys.executable, "-m", "todo_tools.cli", "package", "--output", str(output)],
         capture_output=True,
         text=True,
         cwd=source,

@@ -29,9 +29,9 @@ from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
 from graphql_api.errors import ServiceUnavailable
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from graphql_api.repository.table import create_table
 from tests.e2e.lambda_events import LambdaContext, event
 from tests.fault_server import Fault, FaultyDynamoDB, faulty_dynamodb
+from todo_tools.tables import create_table
 
 STALLED_CALLS = 30
 Mode = Literal["standard", "legacy"]

@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from graphql_api.budget import Budget
-from graphql_api.cli import embedded_dynamodb
 from graphql_api.compose import dynamodb_client
 from graphql_api.config import Settings
 from graphql_api.model import Caller
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from graphql_api.repository.table import create_records_table, create_table
 from graphql_api.service import TodoService
+from todo_tools.dynamodb import embedded_dynamodb
+from todo_tools.tables import create_records_table, create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

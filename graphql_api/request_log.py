@@ -170,7 +170,7 @@ class TextFormatter(logging.Formatter):
     def formatMessage(self, record: logging.LogRecord) -> str:
         if record.name == logger.name and hasattr(record, "durationMs"):
             record.message = _request_line(record.__dict__)
-        elif not record.name.startswith("graphql_api.cli"):
+        else:
             # uvicorn logs its every line, start-up included, as "uvicorn.error".
             name = "uvicorn" if record.name == "uvicorn.error" else record.name
             record.message = f"{name}: {record.message}"

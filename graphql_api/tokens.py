@@ -1,5 +1,5 @@
-"""Bearer tokens this service verifies itself, with PyJWT, and the tokens `todo-api token`
-issues for local use.
+"""Bearer tokens this service verifies itself, with PyJWT (`todo_tools.tokens` issues them
+for local use).
 
 Kept apart from `auth` so that deployments whose identity comes from an API Gateway authorizer
 never import PyJWT and the cryptography library on a cold start.
@@ -7,7 +7,6 @@ never import PyJWT and the cryptography library on a cold start.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,15 +61,6 @@ def jwks_verifier(jwks_url: str, *, issuer: str, audience: str) -> TokenVerifier
         return _decoded(token, key, _JWKS_ALGORITHMS, issuer, audience)
 
     return verify
-
-
-def issue(
-    secret: str, subject: str, *, expires_s: int, extra: Mapping[str, Any] | None = None
-) -> str:
-    """An HS256 token for `subject`, valid for `expires_s` seconds (`todo-api token`)."""
-    now = int(time.time())
-    claims = {**(extra or {}), "sub": subject, "iat": now, "exp": now + expires_s}
-    return jwt.encode(claims, secret, algorithm=HS256)
 
 
 def _decoded(

@@ -15,7 +15,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 from hypothesis.configuration import set_hypothesis_home_dir
 from moto import mock_aws
 
-from graphql_api.repository.table import create_records_table, create_table
+from todo_tools.tables import create_records_table, create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -31,6 +31,7 @@ class Fault(Enum):
     REQUEST_LIMIT = "request_limit"  # 400 RequestLimitExceeded: the account's on-demand limit
     APPLY_THEN_STALL = "apply_then_stall"  # moto applies it; the answer never comes
     OMIT_OLD_ITEM = "omit_old_item"  # moto answers; a refused write's old item is left out
+    UNKNOWN_OPERATION = "unknown_operation"  # 400, as dynalite answers the TTL operations
 
 
 _ANSWERS = {
@@ -46,6 +47,7 @@ _ANSWERS = {
         "RequestLimitExceeded",
         "Throughput exceeds the current throughput limit for your account.",
     ),
+    Fault.UNKNOWN_OPERATION: (400, "UnknownOperationException", ""),
 }
 
 
@@ -55,6 +57,7 @@ class FaultyDynamoDB:
         self._lock = threading.Lock()
         self._script: list[Fault | None] = []
         self._standing: Fault | None = None
+        self._by_operation: dict[str, Fault] = {}
         self._released = threading.Event()
         self.operations: list[str] = []  # every request received, by operation name
         self._server = self._listen(0)
@@ -70,6 +73,11 @@ class FaultyDynamoDB:
         """The next requests meet these faults, one each; then the standing one."""
         with self._lock:
             self._script = list(faults)
+
+    def fail_operation(self, operation: str, fault: Fault) -> None:
+        """Every `operation` request from now on meets `fault`, whatever the script says."""
+        with self._lock:
+            self._by_operation[operation] = fault
 
     def refuse(self) -> None:
         """Close the listening socket: connections are refused until `accept()`."""
@@ -92,6 +100,8 @@ class FaultyDynamoDB:
     def _next_fault(self, operation: str) -> Fault | None:
         with self._lock:
             self.operations.append(operation)
+            if operation in self._by_operation:
+                return self._by_operation[operation]
             return self._script.pop(0) if self._script else self._standing
 
     def _listen(self, port: int) -> ThreadingHTTPServer:

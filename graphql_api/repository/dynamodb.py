@@ -50,8 +50,8 @@ _CLAIM_PREFIX = "idem#"
 
 
 class DynamoDBTodoRepository:
-    """Todos in one DynamoDB table (see `table.table_definition`), idempotency keys in the
-    records table (`table.records_table_definition`).
+    """Todos in one DynamoDB table (see `todo_tools.tables`), idempotency keys in the
+    records table (the same module).
 
     A listing looks at no more than `query.max_examined` stored items (filtered-out ones
     included); where that bound stops it, the page says there is more and where to resume.

@@ -1,17 +1,12 @@
-"""The tables' key schemas and index, defined once.
+"""The names the repository reads the tables by: their index and the records' key and TTL.
 
-The local server and the tests create tables from `table_definition` and
-`records_table_definition`; `template.yaml` must declare the same keys, index and TTL.
+`todo_tools.tables` creates tables with them; `template.yaml` declares the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import TimeToLiveSpecificationTypeDef
+from typing import Any
 
 USER_INDEX = "byUser"
 """Global secondary index: one user's todos in creation order."""
@@ -23,74 +18,8 @@ EXPIRES_AT = "expiresAt"
 """The records table's TTL attribute: epoch seconds (N). An item without it never expires."""
 
 
-def table_definition(table_name: str) -> dict[str, Any]:
-    """The `CreateTable` arguments for the todo table."""
-    return {
-        "TableName": table_name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": "id", "AttributeType": "S"},
-            {"AttributeName": "userId", "AttributeType": "S"},
-            {"AttributeName": "dateCreated", "AttributeType": "N"},
-        ],
-        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": USER_INDEX,
-                "KeySchema": [
-                    {"AttributeName": "userId", "KeyType": "HASH"},
-                    {"AttributeName": "dateCreated", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    }
-
-
-def records_table_definition(table_name: str) -> dict[str, Any]:
-    """The `CreateTable` arguments for the table of short-lived and registered records."""
-    return {
-        "TableName": table_name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": RECORD_KEY, "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": RECORD_KEY, "KeyType": "HASH"}],
-    }
-
-
-def records_ttl() -> TimeToLiveSpecificationTypeDef:
-    """The records table's `TimeToLiveSpecification`."""
-    return {"AttributeName": EXPIRES_AT, "Enabled": True}
-
-
 def is_live(item: Mapping[str, Any], now_s: float) -> bool:
     """Whether a stored record still counts. DynamoDB deletes expired items lazily, up to days
     after `expiresAt`, and reads return them until then: every reader must ask this."""
     expires = item.get(EXPIRES_AT)
     return expires is None or float(expires["N"]) >= now_s
-
-
-def create_table(client: DynamoDBClient, table_name: str) -> bool:
-    """Create the todo table and wait until it is active; False when it already existed."""
-    return _create(client, table_definition(table_name))
-
-
-def create_records_table(client: DynamoDBClient, table_name: str) -> bool:
-    """Create the records table with its TTL on; False when it already existed. TTL is turned on
-    for an existing table too, where it is off."""
-    created = _create(client, records_table_definition(table_name))
-    described = client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
-    if described.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
-        return created
-    client.update_time_to_live(TableName=table_name, TimeToLiveSpecification=records_ttl())
-    return created
-
-
-def _create(client: DynamoDBClient, definition: dict[str, Any]) -> bool:
-    try:
-        client.create_table(**definition)
-    except client.exceptions.ResourceInUseException:
-        return False
-    client.get_waiter("table_exists").wait(
-        TableName=definition["TableName"], WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-    )
-    return True

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from graphql_api.cli import embedded_dynamodb
-from graphql_api.packaging import LAMBDA_PYTHON, find_interpreter
+from todo_tools.dynamodb import embedded_dynamodb
+from todo_tools.packaging import LAMBDA_PYTHON, find_interpreter
 
 TODO_API = str(Path(sys.executable).parent / "todo-api")
 # The template's function runs on arm64 and this machine may not: the native wheels of an arm64

@@ -14,10 +14,10 @@ from typing import Any
 import boto3
 import pytest
 
-from graphql_api.repository.table import create_table
 from tests.conftest import REGION
 from tests.deploy.conftest import HOST_PLATFORM, package
 from tests.e2e.lambda_events import event, graphql_post
+from todo_tools.tables import create_table
 
 PROBE = Path(__file__).with_name("artifact_probe.py")
 PYTHON_FILES = (".py", ".pyc")  # a module's source, or its sourceless bytecode
@@ -28,6 +28,10 @@ CREATE = """mutation($input: CreateTodoInput!) {
 IMPORTED_ON_DEMAND = {
     "jwt": "verifying tokens in the function (TODO_JWT_SECRET, TODO_JWT_ISSUER)",
     "idna": "anyio, for a connection to a non-ASCII host name",
+}
+# Our modules that ship though the run below imports none of them, and when they are imported.
+OURS_IMPORTED_ON_DEMAND = {
+    "graphql_api.tokens": "verifying tokens in the function (TODO_JWT_SECRET, TODO_JWT_ISSUER)",
 }
 JWKS_SETTINGS = {
     "TODO_AUTH": "jwt",
@@ -152,7 +156,7 @@ def test_every_package_that_ships_is_imported_or_known_to_be_imported_on_demand(
     run: Run, artifact: Path
 ) -> None:
     """A dependency that the handler stops importing (boto3, say, for a plain botocore client)
-    fails this test until graphql_api/packaging.py leaves it out or it is listed above."""
+    fails this test until todo_tools/packaging.py leaves it out or it is listed above."""
     imported = {name.split(".")[0] for name in run.outcome["modules"]}
     shipped = {
         path.stem if path.suffix in PYTHON_FILES else path.name
@@ -161,6 +165,30 @@ def test_every_package_that_ships_is_imported_or_known_to_be_imported_on_demand(
         or any((path / f"__init__{s}").is_file() for s in PYTHON_FILES)
     }
     assert shipped - imported == set(IMPORTED_ON_DEMAND)
+
+
+def test_every_module_of_ours_that_ships_is_imported_or_known_to_be_imported_on_demand(
+    run: Run, artifact: Path
+) -> None:
+    """The runtime package is exactly what Lambda imports: a module that no request reaches
+    fails this test until it moves to the workshop (todo_tools) or is listed above."""
+    package = artifact / "graphql_api"
+    shipped = {
+        ".".join(("graphql_api", *path.relative_to(package).with_suffix("").parts)).removesuffix(
+            ".__init__"
+        )
+        for path in package.rglob("*.py")
+    }
+    imported = {name for name in run.outcome["modules"] if name.split(".")[0] == "graphql_api"}
+    assert shipped - imported == set(OURS_IMPORTED_ON_DEMAND)
+
+
+def test_the_workshop_does_not_ship(artifact: Path) -> None:
+    assert not (artifact / "todo_tools").exists()
+    assert not (artifact / "bin").exists()
+    records = "".join(p.read_text() for p in artifact.glob("*.dist-info/RECORD"))
+    assert "todo_tools/" not in records
+    assert "graphql_api/" in records
 
 
 def test_without_jwks_a_function_set_to_verify_an_issuers_tokens_refuses_to_start(

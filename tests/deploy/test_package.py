@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from graphql_api import graphiql_assets
-from graphql_api.packaging import LAMBDA_PYTHON, SOURCES_KEPT
 from tests.deploy.conftest import TODO_API, package
+from todo_tools.packaging import LAMBDA_PYTHON, SOURCES_KEPT
 
+RUNNING = "{}.{}".format(*sys.version_info[:2])  # the tests' Python, not the runtime's
 UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
 
 
@@ -91,7 +92,7 @@ def test_records_list_exactly_the_files_that_ship(artifact: Path) -> None:
     assert listed == shipped - graphiql
 
 
-def test_without_an_interpreter_of_the_runtimes_version_nothing_is_built(tmp_path: Path) -> None:
+def test_an_interpreter_of_another_version_is_named_and_nothing_is_built(tmp_path: Path) -> None:
     output = tmp_path / "lambda"
     result = subprocess.run(
         [TODO_API, "package", "--output", str(output), "--python", sys.executable],
@@ -99,7 +100,9 @@ def test_without_an_interpreter_of_the_runtimes_version_nothing_is_built(tmp_pat
         text=True,
     )
     assert result.returncode == 2
-    assert result.stderr.startswith(f"todo-api: no Python {LAMBDA_PYTHON} interpreter found")
+    assert result.stderr.startswith(
+        f"todo-api: --python {sys.executable} is Python {RUNNING}, not Python {LAMBDA_PYTHON} "
+    )
     assert result.stderr.count("\n") == 1
     assert not output.exists()
 
@@ -114,7 +117,7 @@ def test_sam_builds_makefile_target_passes_the_interpreter_it_is_given(tmp_path:
         text=True,
     )
     assert result.returncode != 0
-    assert f"todo-api: no Python {LAMBDA_PYTHON} interpreter found" in result.stderr
+    assert f"is Python {RUNNING}, not Python {LAMBDA_PYTHON}" in result.stderr
     assert not output.exists()
 
 

@@ -16,7 +16,6 @@ from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 from starlette.routing import Route
 
-from graphql_api import packaging
 from graphql_api.app import create_app
 from graphql_api.auth import OpenAccess
 from graphql_api.budget import DEADLINE_MARGIN_S
@@ -26,15 +25,12 @@ from graphql_api.repository import Claim
 from graphql_api.repository.documents import TrustedDocument
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
 from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
-from graphql_api.repository.table import (
-    USER_INDEX,
-    records_table_definition,
-    records_ttl,
-    table_definition,
-)
+from graphql_api.repository.table import USER_INDEX
 from graphql_api.service import TodoService
 from tests.conftest import CallCounter, omit_cancellation_items
 from tests.fakes import InMemoryDocumentStore, InMemoryTodoRepository
+from todo_tools import packaging
+from todo_tools.tables import records_table_definition, records_ttl, table_definition
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -19,13 +19,13 @@ import uvicorn
 from moto import mock_aws
 from starlette.applications import Starlette
 
-from graphql_api import graphiql_assets
-from graphql_api.cli import embedded_dynamodb
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
-from graphql_api.repository.table import create_records_table, create_table
 from tests.conftest import RECORDS, REGION, TABLE, CallCounter
 from tests.e2e.lambda_events import Handler
+from todo_tools import graphiql_fetch
+from todo_tools.dynamodb import embedded_dynamodb
+from todo_tools.tables import create_records_table, create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -152,6 +152,6 @@ def handler(calls: CallCounter, close_mangums_loop: None) -> Handler:
 def graphiql_files() -> Path:
     """GraphiQL's pinned files, fetched from the npm registry (once per machine: into the
     user's cache, as `todo-api serve` does) and verified against the lock."""
-    directory = graphiql_assets.cache_dir(os.environ)
-    graphiql_assets.fetch(directory)
+    directory = graphiql_fetch.cache_dir(os.environ)
+    graphiql_fetch.fetch(directory)
     return directory

@@ -15,10 +15,10 @@ import pytest
 from moto import mock_aws
 
 from graphql_api.gql.persisted import sha256_of
-from graphql_api.repository.table import create_records_table, create_table
 from tests.conftest import RECORDS, REGION, TABLE, every_new_client
 from tests.e2e.conftest import StartServer, fresh_handler
 from tests.e2e.lambda_events import LambdaContext, event, graphql_post
+from todo_tools.tables import create_records_table, create_table
 
 LOOKUP = "query($id: ID!) { todo(id: $id) { id } }"
 

@@ -23,10 +23,11 @@ import boto3
 import httpx
 import pytest
 
-from graphql_api import graphiql_assets
 from graphql_api.gql.schema import schema
 from tests.conftest import RECORDS, TABLE, create_legacy_table
 from tests.e2e.conftest import free_port
+from tests.fault_server import Fault, faulty_dynamodb
+from todo_tools import graphiql_fetch
 
 TODO_API = str(Path(sys.executable).parent / "todo-api")
 CREATE = 'mutation { createTodo(input: {userId: "ann", content: "milk"}) { ... on Todo { id } } }'
@@ -168,15 +169,67 @@ def test_copy_legacy_table_names_each_row_it_cannot_copy_and_exits_1(moto_endpoi
     assert "Traceback" not in run.stderr
 
 
-def test_copy_legacy_table_stopped_by_dynamodb_says_how_to_carry_on(moto_endpoint: str) -> None:
+@pytest.mark.parametrize("missing", ["legacy", "ours"])
+def test_copy_legacy_table_names_a_missing_table_and_what_to_do(
+    moto_endpoint: str, missing: str
+) -> None:
+    client = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="eu-west-1")
+    legacy = f"legacy-{uuid.uuid4().hex[:8]}"
     env = _fresh_tables()
     endpoint = ["--dynamodb-endpoint", moto_endpoint]
-    subprocess.run([TODO_API, "create-table", *endpoint], env=env, check=True)
-    run = _copy("no-such-table", env, *endpoint)
+    if missing == "ours":
+        create_legacy_table(client, legacy)
+    else:
+        subprocess.run([TODO_API, "create-table", *endpoint], env=env, check=True)
+    refusal = _one_line_refusal(_copy(legacy, env, *endpoint))
+    absent = legacy if missing == "legacy" else env["TODO_TABLE_NAME"]
+    assert refusal.startswith(f"todo-api: no table {absent!r} at {moto_endpoint}: ")
+    assert ("todo-api create-table" in refusal) is (missing == "ours")
+    assert ("--dynamodb-endpoint and AWS_REGION" in refusal) is (missing == "legacy")
+
+
+def test_create_table_on_an_engine_without_ttl_warns_and_goes_on(moto_endpoint: str) -> None:
+    env = _fresh_tables()
+    with faulty_dynamodb(moto_endpoint) as faulty:
+        for operation in ("DescribeTimeToLive", "UpdateTimeToLive"):
+            faulty.fail_operation(operation, Fault.UNKNOWN_OPERATION)
+        run = subprocess.run(
+            [TODO_API, "create-table", "--dynamodb-endpoint", faulty.url],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert run.returncode == 0, run.stderr
+    assert "DescribeTimeToLive" in faulty.operations
+    records = env["TODO_RECORDS_TABLE"]
+    assert f"Table {records!r} created" in run.stdout
+    assert run.stderr == (
+        f"This DynamoDB has no TTL (UpdateTimeToLive): records in {records!r} will not expire "
+        "here, though the service ignores them once they would have\n"
+    )
+
+
+def test_copy_legacy_table_stopped_by_dynamodb_says_how_to_carry_on(moto_endpoint: str) -> None:
+    client = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="eu-west-1")
+    legacy = f"legacy-{uuid.uuid4().hex[:8]}"
+    create_legacy_table(client, legacy)
+    env = _fresh_tables()
+    subprocess.run(
+        [TODO_API, "create-table", "--dynamodb-endpoint", moto_endpoint], env=env, check=True
+    )
+    with faulty_dynamodb(moto_endpoint) as faulty:
+        # Both tables are found; then every attempt at the first page fails.
+        faulty.fail(Fault.ERROR_500)
+        faulty.fail_next(None, None)
+        run = _copy(legacy, env, "--dynamodb-endpoint", faulty.url)
     assert run.returncode == 3
+    assert faulty.operations[:3] == ["DescribeTable", "DescribeTable", "Scan"]
     assert "todo-api: the copy stopped: " in run.stderr
-    assert "ResourceNotFoundException" in run.stderr
-    assert "To carry on: the same command" in run.stderr
+    assert "InternalServerError" in run.stderr
+    assert (
+        "To carry on: run it again from the start; what it copied stays, and is not copied twice"
+    ) in run.stderr
     assert "Traceback" not in run.stderr
 
 
@@ -213,7 +266,7 @@ def _no_aws_credentials(tmp_path: Path) -> dict[str, str]:
     """A newcomer's environment: no AWS keys, profile or config files, no instance role."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     # GraphiQL's files stay where the other tests fetched them.
-    cache = str(graphiql_assets.cache_dir(os.environ).parents[1])
+    cache = str(graphiql_fetch.cache_dir(os.environ).parents[1])
     return {
         **env,
         "HOME": str(tmp_path),
@@ -272,6 +325,22 @@ def test_a_remote_endpoint_without_credentials_is_one_line(tmp_path: Path) -> No
     refusal = _one_line_refusal(result)
     assert "no AWS credentials to call https://dynamodb.eu-west-1.amazonaws.com" in refusal
     assert "aws configure" in refusal
+
+
+@pytest.mark.parametrize(
+    "command", [["create-table"], ["copy-legacy-table", "legacy"], ["register-operations", "m"]]
+)
+def test_every_dynamodb_command_without_credentials_says_how_to_give_them(
+    tmp_path: Path, command: list[str]
+) -> None:
+    manifest = tmp_path / "m"
+    manifest.write_text("{}")
+    env = {**_no_aws_credentials(tmp_path), "AWS_REGION": "eu-west-1"}
+    result = subprocess.run(
+        [TODO_API, *command], capture_output=True, text=True, timeout=30, env=env, cwd=tmp_path
+    )
+    refusal = _one_line_refusal(result)
+    assert "no AWS credentials to call DynamoDB in eu-west-1 with: run `aws configure`" in refusal
 
 
 def test_an_unreachable_endpoint_is_one_line() -> None:
@@ -421,7 +490,11 @@ def test_a_port_out_of_range_is_refused_by_the_option() -> None:
             {"AWS_REGION": "no region"},
             "Provided region_name 'no region' doesn't match a supported format.",
         ),
-        (["serve"], {"AWS_PROFILE": "nobody"}, "The config profile (nobody) could not be found"),
+        (
+            ["serve", "--port", "0"],
+            {"AWS_PROFILE": "nobody"},
+            "The config profile (nobody) could not be found",
+        ),
     ],
 )
 def test_unusable_dynamodb_settings_are_one_line(

@@ -15,8 +15,8 @@ import pytest
 from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXTransport
 
-from graphql_api.tokens import issue
 from tests.e2e.conftest import StartServer
+from todo_tools.tokens import issue
 
 CLIENTS = Path(__file__).parent / "clients"
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"

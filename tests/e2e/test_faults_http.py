@@ -21,9 +21,9 @@ from mangum import Mangum
 
 from graphql_api.compose import build_app, dynamodb_client
 from graphql_api.config import Settings
-from graphql_api.repository.table import create_table
 from tests.e2e.lambda_events import LambdaContext, event
 from tests.fault_server import Fault, FaultyDynamoDB, faulty_dynamodb
+from todo_tools.tables import create_table
 
 # Short timeouts keep the tests quick; the bounds below are computed from them.
 CONNECT_S, READ_S, ATTEMPTS = 0.2, 0.3, 3

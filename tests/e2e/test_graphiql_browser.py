@@ -16,12 +16,12 @@ import boto3
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
-from graphql_api.repository.table import create_table
-from graphql_api.tokens import issue
 from tests.conftest import REGION, TABLE, CallCounter
 from tests.e2e.conftest import StartServer, fresh_handler
 from tests.e2e.gateway import stage
 from tests.e2e.lambda_events import Handler
+from todo_tools.tables import create_table
+from todo_tools.tokens import issue
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [

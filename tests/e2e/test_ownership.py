@@ -18,11 +18,12 @@ from typing import Any
 import jwt
 import pytest
 
-from graphql_api import cli
-from graphql_api.tokens import hs256_verifier, issue
+from graphql_api.tokens import hs256_verifier
 from tests.e2e.conftest import StartServer, started
 from tests.e2e.lambda_events import authorizer_claims
 from tests.e2e.rest_client import Reply, RestClient, over_http, through_handler
+from todo_tools import cli, console
+from todo_tools.tokens import issue
 
 SECRET = "ownership-tests-secret-of-at-least-32-bytes"
 ADMIN_GROUP = "todo-admins"
@@ -551,7 +552,7 @@ def test_cors_preflights_are_answered_without_a_token(door: Door, path: str) -> 
 def token_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TODO_JWT_SECRET", SECRET)
     # The command's console handler binds the stream it finds; keep it from outliving capsys.
-    monkeypatch.setattr(cli.logger, "handlers", [])
+    monkeypatch.setattr(console.logger, "handlers", [])
 
 
 @pytest.mark.usefixtures("token_command")

@@ -20,11 +20,11 @@ import pytest
 from graphql_api.gql.persisted import sha256_of
 from graphql_api.repository.documents import TrustedDocument
 from graphql_api.repository.dynamodb_documents import DynamoDBDocumentStore
-from graphql_api.repository.table import create_records_table, create_table
-from graphql_api.tokens import issue
 from tests.conftest import RECORDS, REGION, TABLE, CallCounter
 from tests.e2e.conftest import StartServer, free_port, fresh_handler, fresh_tables
 from tests.e2e.lambda_events import Handler, LambdaContext, event
+from todo_tools.tables import create_records_table, create_table
+from todo_tools.tokens import issue
 
 CREATE = (
     "mutation Create($content: String!) "
@@ -326,6 +326,14 @@ def test_trusted_documents_mode_runs_only_registered_operations(
             assert response.status_code == 400
             assert codes(response.json()) == ["OPERATION_NOT_TRUSTED"]
         assert post(url, {"extensions": extensions(READ)}).status_code == 400
+
+
+def test_register_operations_counts_one_operation_in_the_singular(
+    shared_tables: dict[str, str], tmp_path: Path
+) -> None:
+    registered = register(manifest(tmp_path, LIST), shared_tables)
+    assert registered.returncode == 0, registered.stderr
+    assert "Registered 1 operation in " in registered.stdout
 
 
 def test_register_operations_refuses_a_manifest_with_a_wrong_hash(

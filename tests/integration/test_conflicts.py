@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from graphql_api.cli import embedded_dynamodb
 from graphql_api.compose import dynamodb_client
 from graphql_api.config import Settings
 from graphql_api.errors import TodoNotFound, VersionConflict
 from graphql_api.model import Todo
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from graphql_api.repository.table import create_table
 from tests.fault_server import Fault, faulty_dynamodb
+from todo_tools.dynamodb import embedded_dynamodb
+from todo_tools.tables import create_table
 
 MILK = Todo("t-1", "ann", "milk", "pending", 3, 1_000, 2_000)
 

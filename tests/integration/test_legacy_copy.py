@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.exceptions import ClientError
 
-from graphql_api.repository.legacy_copy import CopyReport, Problem, copy_legacy_table
+from todo_tools.legacy_copy import CopyReport, Problem, copy_legacy_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -27,7 +27,7 @@ from graphql_api.config import Settings
 from graphql_api.errors import VersionConflict
 from graphql_api.model import Todo
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from graphql_api.repository.table import create_table
+from todo_tools.tables import create_table
 
 ROUNDS = 100
 

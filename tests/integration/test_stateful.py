@@ -30,9 +30,9 @@ from graphql_api.errors import (
 )
 from graphql_api.model import Caller, Todo
 from graphql_api.repository.dynamodb import DynamoDBTodoRepository
-from graphql_api.repository.table import create_records_table, create_table
 from graphql_api.service import PageSizes, TodoService
 from tests.conftest import RECORDS, REGION, TABLE
+from todo_tools.tables import create_records_table, create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from graphql_api.repository.table import (
-    EXPIRES_AT,
-    create_records_table,
-    create_table,
-    is_live,
-)
+from graphql_api.repository.table import EXPIRES_AT, is_live
 from tests.conftest import dropped, unique_name
+from todo_tools.tables import create_records_table, create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from graphql_api import graphiql_assets
-from graphql_api.graphiql_assets import AssetError, Package, fetch, sri
+from graphql_api.graphiql_assets import Package, sri
+from todo_tools import graphiql_fetch
+from todo_tools.graphiql_fetch import AssetError, fetch
 
 SCRIPT = b"window.Thing = {};\n"
 STYLE = b"body { margin: 0 }\n"
@@ -140,7 +142,7 @@ def test_the_lock_pins_every_file_by_npms_integrity_and_an_sri_hash() -> None:
 
 def test_the_cache_follows_xdg() -> None:
     env = {"XDG_CACHE_HOME": "/x/cache", "HOME": "/home/ann"}
-    assert graphiql_assets.cache_dir(env) == Path("/x/cache/todo-api/graphiql")
-    assert graphiql_assets.cache_dir({"HOME": "/home/ann"}) == Path(
+    assert graphiql_fetch.cache_dir(env) == Path("/x/cache/todo-api/graphiql")
+    assert graphiql_fetch.cache_dir({"HOME": "/home/ann"}) == Path(
         "/home/ann/.cache/todo-api/graphiql"
     )

@@ -8,9 +8,9 @@ import pytest
 
 from graphql_api.config import Settings
 from graphql_api.gql.engine import create_engine
-from graphql_api.gql.manifest import ManifestError, read_manifest
 from graphql_api.gql.persisted import sha256_of
 from graphql_api.repository.documents import TrustedDocument
+from todo_tools.manifest import ManifestError, read_manifest
 
 engine = create_engine(Settings())
 

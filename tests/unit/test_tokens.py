@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from graphql_api.auth import JwtAuthenticator, groups
 from graphql_api.errors import ServiceUnavailable, Unauthenticated
 from graphql_api.model import Caller
-from graphql_api.tokens import hs256_verifier, issue, jwks_verifier
+from graphql_api.tokens import hs256_verifier, jwks_verifier
+from todo_tools.tokens import issue
 
 SECRET = "s" * 32
 ISSUER = "https://issuer.example"

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphql_api import graphiql_assets
+from todo_tools import graphiql_fetch
 
 # What template.yaml names (Runtime python3.13, Architectures arm64); a test holds them equal.
 LAMBDA_PYTHON = "3.13"
@@ -32,15 +32,16 @@ LAMBDA_PLATFORM = "manylinux2014_aarch64"
 # fifths of the installed dependencies) go.
 BOTOCORE_SERVICES = frozenset({"dynamodb"})
 
-# Paths (globs from the artifact's root) that nothing on Lambda imports or reads: other
-# frameworks' Strawberry integrations (their frameworks are not in the artifact) and its HTTP
-# views (the app serves GraphQL over HTTP itself), code
-# generators and their command line, tests, typing stubs, boto3's resource layer for DynamoDB
-# and its customisations of other services (the handler uses a DynamoDB client), API examples
-# for documentation, dateutil's own time zone database (botocore asks dateutil only for UTC and
-# the local zone), and pip's records of the build machine.
+# Paths (globs from the artifact's root) that nothing on Lambda imports or reads: the workshop
+# (this package, and the `todo-api` script), other frameworks' Strawberry integrations (their
+# frameworks are not in the artifact) and its HTTP views (the app serves GraphQL over HTTP
+# itself), code generators and their command line, tests, typing stubs, boto3's resource layer
+# for DynamoDB and its customisations of other services (the handler uses a DynamoDB client),
+# API examples for documentation, dateutil's own time zone database (botocore asks dateutil
+# only for UTC and the local zone), and pip's records of the build machine.
 DROPPED = (
     "bin",
+    "todo_tools",
     "**/__pycache__",
     "**/*.pyi",
     "**/py.typed",
@@ -138,8 +139,8 @@ def build(
     drop_sources(output)
     if graphiql:
         try:
-            graphiql_assets.bundle(output)
-        except graphiql_assets.AssetError as exc:
+            graphiql_fetch.bundle(output)
+        except graphiql_fetch.AssetError as exc:
             raise PackagingError(f"{exc} (--without-graphiql builds without it)") from None
     return measure(output)
 
@@ -147,23 +148,26 @@ def build(
 def find_interpreter(version: str, given: str | None = None) -> str:
     """A Python `version` interpreter to compile with: `given`, else `pythonX.Y` on PATH, else
     one that pyenv installed."""
+    why = f"Lambda's runtime python{version} loads only bytecode that Python {version} compiled"
+    if given:
+        found = _version_of(given)
+        if found == version:
+            return given
+        what = f"Python {found}" if found else "not a Python interpreter that runs here"
+        raise PackagingError(f"--python {given} is {what}, not Python {version} ({why})")
     pyenv = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-    candidates = (
-        [given]
-        if given
-        else [
-            shutil.which(f"python{version}"),
-            # Any patch release will do: bytecode's format changes only between minor versions.
-            *sorted(glob.glob(f"{pyenv}/versions/{version}.*/bin/python{version}")),
-        ]
-    )
+    candidates = [
+        shutil.which(f"python{version}"),
+        # Any patch release will do: bytecode's format changes only between minor versions.
+        *sorted(glob.glob(f"{pyenv}/versions/{version}.*/bin/python{version}")),
+    ]
     for candidate in filter(None, candidates):
         if _version_of(candidate) == version:
             return candidate
     raise PackagingError(
-        f"no Python {version} interpreter found (Lambda's runtime python{version} loads only "
-        f"bytecode that Python {version} compiled): install one (`pyenv install {version}`, or "
-        f"Debian 13's `apt-get install python{version}`) or name it with --python PATH"
+        f"no Python {version} interpreter found ({why}): install one (`pyenv install "
+        f"{version}`, or Debian 13's `apt-get install python{version}`) or name it with "
+        "--python PATH"
     )
 
 
