@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TimeToLiveSpecificationTypeDef
@@ -78,11 +80,20 @@ def create_records_table(client: DynamoDBClient, table_name: str) -> bool:
     """Create the records table with its TTL on; False when it already existed. TTL is turned on
     for an existing table too, where it is off."""
     created = _create(client, records_table_definition(table_name))
-    described = client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
-    if described.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
-        return created
-    client.update_time_to_live(TableName=table_name, TimeToLiveSpecification=records_ttl())
+    try:
+        _turn_on_ttl(client, table_name)
+    except ClientError as exc:
+        # An engine without TTL (dynalite) serves the table all the same; its records never
+        # expire, and every reader checks `expiresAt` itself (`is_live`).
+        if exc.response.get("Error", {}).get("Code") != "UnknownOperationException":
+            raise
     return created
+
+
+def _turn_on_ttl(client: DynamoDBClient, table_name: str) -> None:
+    described = client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    if described.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+        client.update_time_to_live(TableName=table_name, TimeToLiveSpecification=records_ttl())
 
 
 def _create(client: DynamoDBClient, definition: dict[str, Any]) -> bool:
