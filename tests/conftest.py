@@ -164,10 +164,15 @@ def records_table() -> str:
 
 
 @pytest.fixture
-def dynamodb(table: str, records_table: str) -> Iterator[DynamoDBClient]:
+def dynamodb(
+    request: pytest.FixtureRequest, table: str, records_table: str
+) -> Iterator[DynamoDBClient]:
     """A DynamoDB client with this test's tables, `table` and `records_table`, created from the
-    shared definitions and ACTIVE; they are deleted afterwards."""
+    shared definitions and ACTIVE; they are deleted afterwards. A test marked
+    `needs(operation)` is skipped, naming it, on an engine without that operation."""
     with _dynamodb_client() as client, dropped(client, table), dropped(client, records_table):
+        for marker in request.node.iter_markers("needs"):
+            _skip_without(client, *marker.args)
         create_table(client, table)
         create_records_table(client, records_table)
         yield client
@@ -190,3 +195,39 @@ def legacy_table(dynamodb: DynamoDBClient) -> Iterator[str]:
     with dropped(dynamodb, name):
         create_legacy_table(dynamodb, name)
         yield name
+
+
+_PROBES: dict[str, Callable[[DynamoDBClient, str], object]] = {
+    "TransactWriteItems": lambda client, absent: client.transact_write_items(
+        TransactItems=[
+            {
+                "ConditionCheck": {
+                    "TableName": absent,
+                    "Key": {"pk": {"S": "probe"}},
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            }
+        ]
+    ),
+    "UpdateTimeToLive": lambda client, absent: client.update_time_to_live(
+        TableName=absent, TimeToLiveSpecification={"AttributeName": "x", "Enabled": True}
+    ),
+}
+_MISSING_OPERATIONS: dict[tuple[str, str], bool] = {}
+
+
+def _skip_without(client: DynamoDBClient, operation: str) -> None:
+    """Skip the test when the engine answers `operation` UnknownOperationException (dynalite
+    has neither transactions nor TTL), asked once per engine with a call on a table that does
+    not exist, which changes nothing anywhere."""
+    key = (client.meta.endpoint_url, operation)
+    if key not in _MISSING_OPERATIONS:
+        try:
+            _PROBES[operation](client, unique_name("probe-absent"))
+        except client.exceptions.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            _MISSING_OPERATIONS[key] = code == "UnknownOperationException"
+        else:
+            _MISSING_OPERATIONS[key] = False
+    if _MISSING_OPERATIONS[key]:
+        pytest.skip(f"the DynamoDB engine at {key[0]} has no {operation}")

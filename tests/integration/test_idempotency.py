@@ -39,6 +39,7 @@ def record(client: DynamoDBClient, records_table: str) -> dict[str, Any]:
     return dict(item)
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_the_claim_holds_the_request_the_todo_as_created_and_its_expiry(
     repository: DynamoDBTodoRepository, dynamodb: DynamoDBClient, records_table: str
 ) -> None:
@@ -51,6 +52,7 @@ def test_the_claim_holds_the_request_the_todo_as_created_and_its_expiry(
     assert stored["todo"]["M"]["content"] == {"S": "milk"}
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_a_first_create_and_a_retry_each_cost_one_call(
     repository: DynamoDBTodoRepository, dynamodb: DynamoDBClient
 ) -> None:
@@ -62,6 +64,7 @@ def test_a_first_create_and_a_retry_each_cost_one_call(
     assert calls.operations == ["TransactWriteItems"]
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_an_engine_that_omits_the_old_item_costs_one_consistent_read_more(
     repository: DynamoDBTodoRepository, dynamodb: DynamoDBClient
 ) -> None:
@@ -72,6 +75,7 @@ def test_an_engine_that_omits_the_old_item_costs_one_consistent_read_more(
     assert calls.operations == ["TransactWriteItems", "GetItem"]
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_an_expired_claim_ttl_has_not_deleted_yet_is_replaced(
     repository: DynamoDBTodoRepository, dynamodb: DynamoDBClient, records_table: str
 ) -> None:
@@ -84,6 +88,7 @@ def test_an_expired_claim_ttl_has_not_deleted_yet_is_replaced(
     assert repository.get("t1") == todo()  # the first todo stays: only the key moved on
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_a_claim_read_back_expired_is_tried_again(
     repository: DynamoDBTodoRepository, dynamodb: DynamoDBClient, records_table: str
 ) -> None:
@@ -141,6 +146,7 @@ class Conflicts:
         return AWSResponse("https://dynamodb.test", 400, HTTPHeaders(), None), parsed
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_a_transaction_in_flight_on_the_key_is_waited_for(
     repository: DynamoDBTodoRepository, dynamodb: DynamoDBClient
 ) -> None:
@@ -162,6 +168,7 @@ def test_a_key_contended_past_the_attempts_fails_and_writes_nothing(
     )
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_a_todo_id_already_taken_is_not_mistaken_for_a_retry(
     repository: DynamoDBTodoRepository, dynamodb: DynamoDBClient, records_table: str
 ) -> None:
@@ -173,6 +180,7 @@ def test_a_todo_id_already_taken_is_not_mistaken_for_a_retry(
     )
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_a_transaction_whose_answer_was_lost_is_retried_by_botocore_and_creates_once(
     repository: DynamoDBTodoRepository, dynamodb: DynamoDBClient, records_table: str, table: str
 ) -> None:

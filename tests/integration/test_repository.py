@@ -198,11 +198,13 @@ def claim(key: str = "k", *, fingerprint: str = "f1", now_s: int = 100, ttl: int
     return Claim(key, fingerprint, now_s=now_s, expires_s=now_s + ttl)
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_create_once_creates_the_todo_and_claims_the_key(repository: TodoRepository) -> None:
     assert repository.create_once(todo(1), claim()) == Claimed(todo(1), "f1", created=True)
     assert repository.get("id-0001") == todo(1)
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_create_once_again_returns_the_first_create_and_creates_nothing(
     repository: TodoRepository,
 ) -> None:
@@ -212,6 +214,7 @@ def test_create_once_again_returns_the_first_create_and_creates_nothing(
     assert repository.get("id-0002") is None
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_create_once_returns_the_todo_as_created_after_it_changed_or_went(
     repository: TodoRepository,
 ) -> None:
@@ -225,6 +228,7 @@ def test_create_once_returns_the_todo_as_created_after_it_changed_or_went(
     assert repository.get_many(["id-0001", "id-0002", "id-0003"]) == {}
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_an_expired_claim_counts_as_absent(repository: TodoRepository) -> None:
     repository.create_once(todo(1), claim(now_s=100, ttl=50))
     assert repository.create_once(todo(2), claim(now_s=150)).created is False
@@ -234,12 +238,14 @@ def test_an_expired_claim_counts_as_absent(repository: TodoRepository) -> None:
     assert set(repository.get_many(["id-0001", "id-0002", "id-0003"])) == {"id-0001", "id-0002"}
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_keys_are_independent(repository: TodoRepository) -> None:
     repository.create_once(todo(1), claim("a"))
     assert repository.create_once(todo(2), claim("b")).created is True
     assert set(repository.get_many(["id-0001", "id-0002"])) == {"id-0001", "id-0002"}
 
 
+@pytest.mark.needs("TransactWriteItems")
 def test_a_claimed_create_is_listed_like_any_other(repository: TodoRepository) -> None:
     repository.create_once(todo(1), claim())
     repository.create(todo(2))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from graphql_api.repository.table import EXPIRES_AT, is_live
 from tests.conftest import dropped, unique_name
 from todo_tools.tables import create_records_table, create_table
@@ -21,6 +23,7 @@ def test_records_table_has_a_string_partition_key_only(
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
 
 
+@pytest.mark.needs("UpdateTimeToLive")
 def test_records_table_expires_items_by_expires_at(
     dynamodb: DynamoDBClient, records_table: str
 ) -> None:
@@ -28,6 +31,7 @@ def test_records_table_expires_items_by_expires_at(
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": EXPIRES_AT}
 
 
+@pytest.mark.needs("UpdateTimeToLive")
 def test_creating_the_tables_again_changes_nothing(
     dynamodb: DynamoDBClient, table: str, records_table: str
 ) -> None:
@@ -37,6 +41,7 @@ def test_creating_the_tables_again_changes_nothing(
     assert ttl["TimeToLiveStatus"] == "ENABLED"
 
 
+@pytest.mark.needs("UpdateTimeToLive")
 def test_an_existing_records_table_without_ttl_gets_it(dynamodb: DynamoDBClient) -> None:
     bare = unique_name("bare")
     with dropped(dynamodb, bare):

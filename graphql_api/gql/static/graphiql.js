@@ -26,9 +26,54 @@
 
   // Everything relative to the page, so it works under an API Gateway stage (/prod/graphiql).
   var params = new URLSearchParams(window.location.search);
-  var fetcher = GraphiQL.createFetcher({
+  var http = GraphiQL.createFetcher({
     url: new URL(root.dataset.endpoint, window.location.href).href,
   });
+  var pasteYourToken =
+    "This API needs a bearer token, and none is set yet.\n\n" +
+    "Paste your token into the Headers tab below, in place of <your token>:\n\n" +
+    '    {"Authorization": "Bearer <your token>"}\n\n' +
+    "The schema loads, and operations run, once it is there. Running locally with\n" +
+    "`todo-api serve --auth`, `todo-api token <user id>` prints one.";
+
+  function hasToken(headers) {
+    var names = Object.keys(headers || {});
+    return names.some(function (name) {
+      var value = headers[name];
+      return (
+        name.toLowerCase() === "authorization" &&
+        typeof value === "string" &&
+        /^Bearer\s+[^\s<>]+$/i.test(value.trim())
+      );
+    });
+  }
+
+  function parsedHeaders(text) {
+    try {
+      return JSON.parse(text || "{}");
+    } catch (error) {
+      return {};
+    }
+  }
+
+  // Sends nothing until a token is set: a placeholder would only earn a 401, which GraphiQL
+  // shows as the page's first words. GraphiQL shows a string answer to its schema request as
+  // it is, so that is where the page asks for the token.
+  function askingForAToken() {
+    return function (request, options) {
+      if (hasToken(options && options.headers)) {
+        return http(request, options);
+      }
+      if (request.operationName === "IntrospectionQuery") {
+        return Promise.resolve(pasteYourToken);
+      }
+      return Promise.resolve({ errors: [{ message: pasteYourToken }] });
+    };
+  }
+  // GraphiQL fetches the schema again whenever its fetcher changes: a second one, handed over
+  // once a token is typed, loads the schema with it.
+  var withoutToken = askingForAToken();
+  var withToken = askingForAToken();
 
   function remember(name, value) {
     if (value) {
@@ -45,6 +90,10 @@
     var headers = React.useState(
       needsToken ? '{"Authorization": "Bearer <your token>"}' : undefined,
     );
+    var fetcher = http;
+    if (needsToken) {
+      fetcher = hasToken(parsedHeaders(headers[0])) ? withToken : withoutToken;
+    }
     return React.createElement(GraphiQL, {
       fetcher: fetcher,
       plugins: [GraphiQLPluginExplorer.explorerPlugin()],
