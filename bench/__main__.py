@@ -39,7 +39,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "start from source among ours, its warm requests in a child process right after ours",
     )
     parser.add_argument(
-        "--artifact-python", help="the interpreter for the artifact (default: see README)"
+        "--artifact-python", help="the interpreter for the artifact (default: see bench/README.md)"
     )
     return parser.parse_args(argv)
 

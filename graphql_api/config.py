@@ -65,7 +65,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        """See the README's Configuration table for each variable and its default."""
+        """See docs/configuration.md for each variable and its default."""
         defaults = cls()
         origins = env.get("TODO_CORS_ORIGINS")
         return cls(

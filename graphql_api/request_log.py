@@ -6,7 +6,7 @@ an unexpected exception) and the middleware writes the line when the response is
 
 The formatter is python-json-logger on the standard `logging` module: it adds about 2 ms to a
 cold start, where structlog and Powertools' Logger each add over 20 ms (bench figures in the
-README).
+bench/README.md).
 """
 
 from __future__ import annotations

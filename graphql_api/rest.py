@@ -1,4 +1,4 @@
-"""The legacy REST routes (see `rest-contract.md`), through the same service as GraphQL.
+"""The legacy REST routes (see docs/rest-contract.md), through the same service as GraphQL.
 
 Bodies keep the legacy shapes byte for byte: compact JSON, the legacy key order, epoch
 milliseconds, `Access-Control-Allow-Origin: *` on every response. Additions a legacy caller

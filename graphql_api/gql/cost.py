@@ -66,7 +66,7 @@ _MAX_INT_DIGITS = 9
 
 @dataclass(frozen=True, slots=True)
 class CostModel:
-    """The prices, and the most one request may spend (see the README's Limits)."""
+    """The prices, and the most one request may spend (see docs/limits.md)."""
 
     page_size_default: int = 20
     page_size_max: int = 100

@@ -57,7 +57,7 @@ from graphql_api.gql.limits import (
 from graphql_api.gql.refusal import HTTPError
 from graphql_api.gql.schema import schema
 
-# Bounds on one document, documented in the README. Aliases bound how many lookups one
+# Bounds on one document, documented in docs/limits.md. Aliases bound how many lookups one
 # request can batch; tokens and length bound the work of parsing and validating (introspection
 # included); graphql-core refuses nesting past 200 levels. The overlapping-fields budget bounds
 # the one super-linear standard rule (see gql/limits.py); the cost limit bounds what a request

@@ -6,8 +6,8 @@ the legacy API wrote has no `version` and reads as version 1.
 
 Items we did not write are read as they are where they can be, with odd values made usable
 (and logged) where they cannot, and skipped (and logged) only where no client could use them:
-the README's "Stored data" table is the list. Listings resume from the stored key, never one
-rebuilt from what was read, so they always move forward.
+docs/api.md's "Stored data we did not write" is the list. Listings resume from the stored key,
+never one rebuilt from what was read, so they always move forward.
 
 Storage faults that outlast botocore's retries (throttling, DynamoDB's 5xx, timeouts, failed
 connections) become `ServiceUnavailable` in `repository/faults.py`, and nowhere else.
@@ -379,7 +379,8 @@ def _readable(item: Item) -> Todo | None:
 
 
 def _to_todo(item: Item) -> Todo:
-    """The todo `item` holds, odd values replaced (and logged) by the README's rules."""
+    """The todo `item` holds, odd values replaced (and logged) by the rules of docs/api.md
+    ("Stored data we did not write")."""
     odd: list[str] = []
     created = _time(item, "dateCreated", odd, missing=0)
     todo = Todo(

@@ -245,7 +245,7 @@ def test_function_runs_the_handler_on_the_runtime_the_package_is_built_for(
 def test_timeout_sits_between_a_requests_worst_case_and_api_gateways_limit(
     translated: dict[str, Any],
 ) -> None:
-    """The README's arithmetic: the deadline, one attempt started just before it, and the
+    """docs/operations.md's arithmetic: the deadline, one attempt started just before it, and the
     back-offs botocore sleeps through after it (tests/e2e/test_faults_http.py measures it)."""
     (function,) = resources(translated, "AWS::Lambda::Function")
     variables = function["Environment"]["Variables"]

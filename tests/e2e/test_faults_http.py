@@ -239,7 +239,7 @@ def test_a_request_ends_within_its_deadline_plus_one_attempt_and_the_back_offs(
 ) -> None:
     """No attempt starts after the request's deadline, retries included: a stalled store ends
     a request by `request_timeout + dynamodb_overrun_s`, however many calls it would make (the
-    README's arithmetic, with the defaults: 10 + 1 + 2 + 0.05 + 0.1 = 13.15 s)."""
+    docs/operations.md's arithmetic, with the defaults: 10 + 1 + 2 + 0.05 + 0.1 = 13.15 s)."""
     # Attempt 1 from 0 to 1 s, attempt 2 from 1.05 s; the third would start at 2.15 s. The
     # deadline, at 1.5 s, lies 0.45 s after the second start, however late the first began.
     read_s = 1.0

@@ -3,7 +3,7 @@
 Text is drawn from every code point, lone surrogates included, and sent as `json.dumps` writes
 it (a surrogate as a `\\udXXX` escape). What the server reads is `as_received(value)`. Then:
 
-- valid text (no lone surrogate, not blank, within the README's limits) reads back exactly;
+- valid text (no lone surrogate, not blank, within docs/limits.md's limits) reads back exactly;
 - anything else is refused before storage: GraphQL answers `ValidationFailed` naming the field,
   REST answers 400 with the legacy envelope, and nothing is stored or changed;
 - never a 5xx or INTERNAL_SERVER_ERROR, and every body is UTF-8 JSON.

@@ -2,7 +2,7 @@
 
 Each kind of unusual item is stored as DynamoDB would hold it, bypassing the repository, then
 read through the repository and, where it matters, through both doors (GraphQL and the legacy
-REST routes, over HTTP). The README's "Stored data" table is what these tests hold.
+REST routes, over HTTP). docs/api.md's "Stored data we did not write" is what these tests hold.
 """
 
 from __future__ import annotations
