@@ -96,42 +96,48 @@ def _failing_with(message: str) -> Callable[[Endpoint], Endpoint]:
     return decorate
 
 
+# Each domain error's status on these routes, and the code the request's log line records
+# (None: the status says it all), in the order they are matched: subclasses first.
+_ANSWERS: tuple[tuple[type[Exception] | tuple[type[Exception], ...], int, str | None], ...] = (
+    (BodyTooLarge, 413, None),
+    ((InvalidTodo, InvalidQuery), 400, None),
+    (Unauthenticated, 401, "UNAUTHENTICATED"),
+    (Forbidden, 403, "FORBIDDEN"),
+    (TodoNotFound, 404, None),
+    (VersionConflict, 412, None),
+    (IdempotencyKeyReused, 422, "IDEMPOTENCY_KEY_REUSED"),
+    (ReadLimitReached, 503, "READ_LIMIT_EXCEEDED"),
+    (BudgetExhausted, 503, "DEADLINE_EXCEEDED"),
+    (ServiceUnavailable, 503, "SERVICE_UNAVAILABLE"),
+)
+
+
 def _refusal(exc: Exception) -> _Refused:
     """The status and description a failure answers with; unexpected ones are logged."""
-    match exc:
-        case _Refused():
-            return exc
-        case BodyTooLarge():
-            return _Refused(413, str(exc))
-        case InvalidCursor():  # the service names GraphQL's argument; REST's is `next`
-            return _Refused(400, f"next {exc.reason}.")
-        case InvalidTodo() | InvalidQuery():
-            return _Refused(400, str(exc))
-        case Unauthenticated():
-            note_code("UNAUTHENTICATED")
-            return _Refused(401, str(exc), {"WWW-Authenticate": exc.challenge})
-        case Forbidden():
-            note_code("FORBIDDEN")
-            return _Refused(403, str(exc))
-        case TodoNotFound():
-            return _Refused(404, str(exc))
-        case VersionConflict():
-            return _Refused(412, str(exc))
-        case IdempotencyKeyReused():
-            note_code("IDEMPOTENCY_KEY_REUSED")
-            return _Refused(422, str(exc))
-        case ReadLimitReached():
-            note_code("READ_LIMIT_EXCEEDED")
-            return _Refused(503, str(exc), {"Retry-After": "1"})
-        case BudgetExhausted():
-            note_code("DEADLINE_EXCEEDED")
-            return _Refused(503, str(exc), {"Retry-After": "1"})
-        case ServiceUnavailable():
-            note_code("SERVICE_UNAVAILABLE")
-            note_fault(exc.reason, exc.operation)
-            return _Refused(503, str(exc), {"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, _Refused):
+        return exc
+    if isinstance(exc, InvalidCursor):  # the service names GraphQL's argument; REST's is `next`
+        return _Refused(400, f"next {exc.reason}.")
+    for kinds, status, code in _ANSWERS:
+        if isinstance(exc, kinds):
+            if code is not None:
+                note_code(code)
+            if isinstance(exc, ServiceUnavailable):
+                note_fault(exc.reason, exc.operation)
+            return _Refused(status, str(exc), _headers(exc))
     note_unexpected(exc, "a legacy route")
     return _Refused(500, "Internal server error.")
+
+
+def _headers(exc: Exception) -> dict[str, str] | None:
+    match exc:
+        case Unauthenticated():
+            return {"WWW-Authenticate": exc.challenge}
+        case BudgetExhausted():
+            return {"Retry-After": "1"}
+        case ServiceUnavailable():
+            return {"Retry-After": str(exc.retry_after)}
+    return None
 
 
 class LegacyRoutes:
