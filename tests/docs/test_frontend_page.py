@@ -4,18 +4,17 @@ command prints, and Apollo Client's cache behaves as it warns."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from graphql import build_schema, is_abstract_type
 
+from tests.e2e.test_clients import node_or_skip
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "frontend.md"
-CLIENTS = ROOT / "tests" / "e2e" / "clients"
 
 
 def _blocks(language: str) -> list[str]:
@@ -62,27 +61,12 @@ def test_the_pages_command_prints_the_possible_types_shown() -> None:
     assert json.loads(done.stdout) == _possible_types_shown()
 
 
-def _node_or_skip() -> str:
-    node = shutil.which("node")
-    reason = None
-    if node is None:
-        reason = "node is not installed"
-    elif not (CLIENTS / "node_modules" / "@apollo" / "client").is_dir():
-        reason = "run `npm ci --prefix tests/e2e/clients --no-audit --no-fund` first"
-    if reason is None:
-        assert node is not None
-        return node
-    if os.environ.get("REQUIRE_CLIENT_TESTS") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 def test_apollo_keeps_an_error_members_code_and_message_only_with_possible_types(
     server: str,
 ) -> None:
     script = Path(__file__).parent / "apollo_cache.mjs"
     command = [
-        _node_or_skip(),
+        node_or_skip(),
         str(script),
         f"{server}/graphql",
         json.dumps(_possible_types_shown()),

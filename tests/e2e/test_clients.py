@@ -22,7 +22,7 @@ CLIENTS = Path(__file__).parent / "clients"
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
 
-def _node_or_skip() -> str:
+def node_or_skip() -> str:
     node = shutil.which("node")
     reason = None
     if node is None:
@@ -38,7 +38,7 @@ def _node_or_skip() -> str:
 
 
 def apollo(url: str, mode: str, token: str | None = None) -> dict[str, Any]:
-    node = _node_or_skip()
+    node = node_or_skip()
     command = [node, str(CLIENTS / "crud.mjs"), f"{url}/graphql", mode, *([token] if token else [])]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
