@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from graphql_api import codes
 from graphql_api.auth import Authenticator
 from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
@@ -108,26 +109,26 @@ def _refusal(exc: Exception) -> _Refused:
         case InvalidTodo() | InvalidQuery():
             return _Refused(400, str(exc))
         case Unauthenticated():
-            note_code("UNAUTHENTICATED")
+            note_code(codes.UNAUTHENTICATED)
             return _Refused(401, str(exc), {"WWW-Authenticate": exc.challenge})
         case Forbidden():
-            note_code("FORBIDDEN")
+            note_code(codes.FORBIDDEN)
             return _Refused(403, str(exc))
         case TodoNotFound():
             return _Refused(404, str(exc))
         case VersionConflict():
             return _Refused(412, str(exc))
         case IdempotencyKeyReused():
-            note_code("IDEMPOTENCY_KEY_REUSED")
+            note_code(codes.IDEMPOTENCY_KEY_REUSED)
             return _Refused(422, str(exc))
         case ReadLimitReached():
-            note_code("READ_LIMIT_EXCEEDED")
+            note_code(codes.READ_LIMIT_EXCEEDED)
             return _Refused(503, str(exc), {"Retry-After": "1"})
         case BudgetExhausted():
-            note_code("DEADLINE_EXCEEDED")
+            note_code(codes.DEADLINE_EXCEEDED)
             return _Refused(503, str(exc), {"Retry-After": "1"})
         case ServiceUnavailable():
-            note_code("SERVICE_UNAVAILABLE")
+            note_code(codes.SERVICE_UNAVAILABLE)
             note_fault(exc.reason, exc.operation)
             return _Refused(503, str(exc), {"Retry-After": str(exc.retry_after)})
     note_unexpected(exc, "a legacy route")
@@ -347,7 +348,7 @@ class _UnknownPath:
 def _legacy_error(
     request: Request, status: int, description: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    note_code("METHOD_NOT_ALLOWED" if status == 405 else "NOT_FOUND")
+    note_code(codes.METHOD_NOT_ALLOWED if status == 405 else codes.NOT_FOUND)
     message = FETCH_FAILED if request.method in ("GET", "HEAD") else SAVE_FAILED
     return _json({"message": message, "description": description}, status, headers)
 

@@ -43,7 +43,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from graphql_api import request_log
+from graphql_api import codes, request_log
 from graphql_api.config import Settings
 from graphql_api.gql.context import Context, CostAccount
 from graphql_api.gql.cost import CostLimit, CostLimitExceeded, CostModel
@@ -133,11 +133,14 @@ class Engine:
                 if operation_name is None
                 else f'The document has no operation named "{operation_name}".'
             )
-            raise HTTPError(400, "BAD_REQUEST", message)
+            raise HTTPError(400, codes.BAD_REQUEST, message)
         kind = OperationType(operation.operation.value)
         if kind not in allowed_operation_types:
             raise HTTPError(
-                405, "METHOD_NOT_ALLOWED", "Mutations must be sent with POST.", {"Allow": "POST"}
+                405,
+                codes.METHOD_NOT_ALLOWED,
+                "Mutations must be sent with POST.",
+                {"Allow": "POST"},
             )
         if record := request_log.current():
             record.operation_name = operation.name.value if operation.name else None

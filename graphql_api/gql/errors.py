@@ -10,6 +10,7 @@ from __future__ import annotations
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
+from graphql_api import codes
 from graphql_api.errors import (
     DeadlineReached,
     Forbidden,
@@ -21,39 +22,28 @@ from graphql_api.errors import (
 )
 from graphql_api.request_log import note_code, note_fault, note_unexpected
 
-INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
-GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
-GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
-BAD_USER_INPUT = "BAD_USER_INPUT"
-FORBIDDEN = "FORBIDDEN"
-READ_LIMIT_EXCEEDED = "READ_LIMIT_EXCEEDED"
-DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
-IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
-COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
-SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
-
 
 def field_error(error: TodoError) -> GraphQLError:
     """A domain error that fails one field (the rest of the response keeps its data)."""
     extensions: dict[str, object]
     match error:
         case InvalidQuery():
-            extensions = {"code": BAD_USER_INPUT, "argument": error.argument}
+            extensions = {"code": codes.BAD_USER_INPUT, "argument": error.argument}
         case Forbidden():
-            extensions = {"code": FORBIDDEN, "argument": error.field}
+            extensions = {"code": codes.FORBIDDEN, "argument": error.field}
         case ReadLimitReached():
-            extensions = {"code": READ_LIMIT_EXCEEDED, "limit": error.limit}
+            extensions = {"code": codes.READ_LIMIT_EXCEEDED, "limit": error.limit}
         case DeadlineReached():
-            extensions = {"code": DEADLINE_EXCEEDED}
+            extensions = {"code": codes.DEADLINE_EXCEEDED}
         case ServiceUnavailable():
             note_fault(error.reason, error.operation)
             extensions = {
-                "code": SERVICE_UNAVAILABLE,
+                "code": codes.SERVICE_UNAVAILABLE,
                 "reason": error.reason,
                 "retryAfter": error.retry_after,
             }
         case IdempotencyKeyReused():
-            extensions = {"code": IDEMPOTENCY_KEY_REUSED, "argument": "idempotencyKey"}
+            extensions = {"code": codes.IDEMPOTENCY_KEY_REUSED, "argument": "idempotencyKey"}
         case _:
             raise error
     return GraphQLError(str(error), extensions=extensions)
@@ -93,15 +83,15 @@ def _coded(error: GraphQLError, *, request_error: bool) -> GraphQLError:
             "Internal server error.",
             nodes=error.nodes,
             path=error.path,
-            extensions={"code": INTERNAL_SERVER_ERROR},
+            extensions={"code": codes.INTERNAL_SERVER_ERROR},
         )
     if error.extensions and "code" in error.extensions:
         return error
     if isinstance(error, GraphQLSyntaxError):
-        code = GRAPHQL_PARSE_FAILED
+        code = codes.GRAPHQL_PARSE_FAILED
     elif request_error:
-        code = GRAPHQL_VALIDATION_FAILED
+        code = codes.GRAPHQL_VALIDATION_FAILED
     else:  # raised before execution began: variables that do not fit their types
-        code = BAD_USER_INPUT
+        code = codes.BAD_USER_INPUT
     error.extensions = {**(error.extensions or {}), "code": code}
     return error

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from graphql_api import codes
 from graphql_api.auth import Authenticator
 from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
@@ -25,7 +26,6 @@ from graphql_api.errors import ServiceUnavailable, Unauthenticated
 from graphql_api.gql.batch import bounded_batch, checked_batch
 from graphql_api.gql.context import Context, CostAccount
 from graphql_api.gql.engine import Engine
-from graphql_api.gql.errors import COST_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE
 from graphql_api.gql.graphiql import GraphiQL
 from graphql_api.gql.persisted import PersistedQueries, with_document_id
 from graphql_api.gql.refusal import HTTPError
@@ -33,7 +33,6 @@ from graphql_api.model import Caller
 from graphql_api.request_log import note_code, note_fault
 from graphql_api.service import TodoService
 
-RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 _GET_OPERATIONS = frozenset({OperationType.QUERY})
@@ -153,12 +152,12 @@ class GraphQLEndpoint:
             )
         except Unauthenticated as exc:
             raise HTTPError(
-                401, "UNAUTHENTICATED", str(exc), {"WWW-Authenticate": exc.challenge}
+                401, codes.UNAUTHENTICATED, str(exc), {"WWW-Authenticate": exc.challenge}
             ) from exc
         except ServiceUnavailable as exc:  # the token's issuer could not be reached
             note_fault(exc.reason, exc.operation)
             retry_after = {"Retry-After": str(exc.retry_after)}
-            raise HTTPError(503, SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
+            raise HTTPError(503, codes.SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
 
     def _budget(self, request: Request) -> Budget:
         """The request's one budget, which every operation of a batch draws on."""
@@ -178,32 +177,36 @@ class GraphQLEndpoint:
 
     def _too_large(self, size: int) -> bytes:
         limit = self._settings.max_response_bytes
-        note_code(RESPONSE_TOO_LARGE)
+        note_code(codes.RESPONSE_TOO_LARGE)
         message = (
             f"The response would be {size:,} bytes, over the {limit:,} this API can send. "
             "Ask for fewer todos or fields; any mutations in the request did run."
         )
-        extensions = {"code": RESPONSE_TOO_LARGE, "bytes": size, "limit": limit}
+        extensions = {"code": codes.RESPONSE_TOO_LARGE, "bytes": size, "limit": limit}
         return dump_json({"data": None, "errors": [{"message": message, "extensions": extensions}]})
 
     async def _read(self, request: Request) -> tuple[Any, frozenset[OperationType]]:
         if request.method == "GET":
             return _params_from_query_string(request.query_params), _GET_OPERATIONS
         if request.method != "POST":  # an OPTIONS that is not a CORS preflight
-            raise HTTPError(405, "METHOD_NOT_ALLOWED", "Use GET or POST.", {"Allow": "GET, POST"})
+            raise HTTPError(
+                405, codes.METHOD_NOT_ALLOWED, "Use GET or POST.", {"Allow": "GET, POST"}
+            )
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
-            raise HTTPError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json.")
+            raise HTTPError(
+                415, codes.UNSUPPORTED_MEDIA_TYPE, "Send the request as application/json."
+            )
         try:
             body = await read_body(request, self._settings.max_body_bytes)
         except BodyTooLarge as exc:
-            raise HTTPError(413, "PAYLOAD_TOO_LARGE", str(exc)) from exc
+            raise HTTPError(413, codes.PAYLOAD_TOO_LARGE, str(exc)) from exc
         try:
             params = load_json(body)
         except ValueError:
-            raise HTTPError(400, "BAD_REQUEST", "The body is not valid JSON.") from None
+            raise HTTPError(400, codes.BAD_REQUEST, "The body is not valid JSON.") from None
         if not isinstance(params, dict | list):
-            raise HTTPError(400, "BAD_REQUEST", "The body must be a JSON object or array.")
+            raise HTTPError(400, codes.BAD_REQUEST, "The body must be a JSON object or array.")
         return params, _POST_OPERATIONS
 
 
@@ -235,7 +238,7 @@ def _negotiate(accept: str | None) -> str:
         if "text/html" in ranked:  # a browser, shown a JSON error rather than nothing
             return JSON
         raise HTTPError(
-            406, "NOT_ACCEPTABLE", f"Accept {GRAPHQL_RESPONSE} or {JSON} to get an answer."
+            406, codes.NOT_ACCEPTABLE, f"Accept {GRAPHQL_RESPONSE} or {JSON} to get an answer."
         )
     return GRAPHQL_RESPONSE if graphql >= json_ else JSON
 
@@ -254,7 +257,7 @@ def _params_from_query_string(query_params: Mapping[str, str]) -> dict[str, Any]
             try:
                 params[name] = load_json(params[name])
             except ValueError:
-                raise HTTPError(400, "BAD_REQUEST", f"{name} is not valid JSON.") from None
+                raise HTTPError(400, codes.BAD_REQUEST, f"{name} is not valid JSON.") from None
     return params
 
 
@@ -269,7 +272,7 @@ class _Operation(NamedTuple):
 def _checked(params: dict[str, Any]) -> _Operation:
     query = params.get("query")
     if query is not None and (not isinstance(query, str) or not query.strip()):
-        raise HTTPError(400, "BAD_REQUEST", "query must be a non-empty string.")
+        raise HTTPError(400, codes.BAD_REQUEST, "query must be a non-empty string.")
     _expect(params, "variables", dict)
     _expect(params, "operationName", str)
     _expect(params, "extensions", dict)
@@ -284,7 +287,7 @@ def _expect(params: dict[str, Any], name: str, kind: type) -> None:
     value = params.get(name)
     if value is not None and not isinstance(value, kind):
         noun = "an object" if kind is dict else "a string"
-        raise HTTPError(400, "BAD_REQUEST", f"{name} must be {noun} when given.")
+        raise HTTPError(400, codes.BAD_REQUEST, f"{name} must be {noun} when given.")
 
 
 def _executable(result: ExecutionResult) -> bool:
@@ -292,7 +295,8 @@ def _executable(result: ExecutionResult) -> bool:
     if isinstance(result, PreExecutionError):
         return False
     return not any(
-        (error.extensions or {}).get("code") == COST_LIMIT_EXCEEDED for error in result.errors or ()
+        (error.extensions or {}).get("code") == codes.COST_LIMIT_EXCEEDED
+        for error in result.errors or ()
     )
 
 
@@ -329,7 +333,7 @@ def _unavailable_for(result: ExecutionResult) -> int | None:
     waits: list[int] = []
     for error in result.errors:
         extensions = error.extensions or {}
-        if extensions.get("code") != SERVICE_UNAVAILABLE or not error.path:
+        if extensions.get("code") != codes.SERVICE_UNAVAILABLE or not error.path:
             return None
         failed.add(str(error.path[0]))
         waits.append(extensions["retryAfter"])

@@ -26,19 +26,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from graphql_api import codes
 from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.budget import Budget
 from graphql_api.errors import DeadlineReached, ReadLimitReached, ServiceUnavailable
 from graphql_api.gql.document_cache import DocumentCache
-from graphql_api.gql.errors import DEADLINE_EXCEEDED, READ_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE
 from graphql_api.gql.refusal import HTTPError
 from graphql_api.repository.documents import DocumentStore, StoredDocument
 from graphql_api.request_log import note_fault, note_unexpected
 
-PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
-OPERATION_NOT_TRUSTED = "OPERATION_NOT_TRUSTED"
-BAD_REQUEST = "BAD_REQUEST"
 # What one instance keeps in memory: the documents of a few client builds.
 CACHE_COUNT = 1_000
 CACHE_BYTES = 8 * 1024 * 1024
@@ -85,7 +81,7 @@ class PersistedQueries:
         sha256 = requested_hash(extensions)
         if sha256 is None:
             if query is None:
-                raise HTTPError(400, BAD_REQUEST, "query must be a non-empty string.")
+                raise HTTPError(400, codes.BAD_REQUEST, "query must be a non-empty string.")
             if self._trusted_only:
                 await self._trusted(sha256_of(query), budget)
             return Document(query)
@@ -94,7 +90,7 @@ class PersistedQueries:
         if sha256_of(query) != sha256:
             raise HTTPError(
                 400,
-                PERSISTED_QUERY_HASH_MISMATCH,
+                codes.PERSISTED_QUERY_HASH_MISMATCH,
                 "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query.",
             )
         if self._trusted_only:
@@ -129,7 +125,7 @@ class PersistedQueries:
             raise _not_trusted()
         if document is None:
             raise HTTPError(
-                200, PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound", _NOT_FOUND_HEADERS
+                200, codes.PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound", _NOT_FOUND_HEADERS
             )
         if self._trusted_only and not document.trusted:
             raise _not_trusted()
@@ -150,9 +146,9 @@ class PersistedQueries:
             except ServiceUnavailable as exc:
                 note_fault(exc.reason, exc.operation)
                 retry_after = {"Retry-After": str(exc.retry_after)}
-                raise HTTPError(503, SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
+                raise HTTPError(503, codes.SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
             except DeadlineReached as exc:  # the request's time ran out before the read began
-                raise HTTPError(503, DEADLINE_EXCEEDED, str(exc)) from exc
+                raise HTTPError(503, codes.DEADLINE_EXCEEDED, str(exc)) from exc
             if document is not None:
                 self._cache.put(sha256, document)
         return document
@@ -187,12 +183,12 @@ def requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
         return None
     if not isinstance(persisted, dict) or persisted.get("version") != 1:
         raise HTTPError(
-            400, BAD_REQUEST, "extensions.persistedQuery must be {version: 1, sha256Hash}."
+            400, codes.BAD_REQUEST, "extensions.persistedQuery must be {version: 1, sha256Hash}."
         )
     sha256 = persisted.get("sha256Hash")
     if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256.lower()):
         raise HTTPError(
-            400, BAD_REQUEST, "extensions.persistedQuery.sha256Hash must be 64 hex digits."
+            400, codes.BAD_REQUEST, "extensions.persistedQuery.sha256Hash must be 64 hex digits."
         )
     return sha256.lower()
 
@@ -202,7 +198,7 @@ def with_document_id(extensions: Mapping[str, Any] | None, document_id: str) -> 
     documents appendix): `sha256:<hex>`, or the bare hex GraphQL Codegen's client sends."""
     sha256 = document_id.removeprefix("sha256:")
     if not _SHA256.fullmatch(sha256.lower()):
-        raise HTTPError(400, BAD_REQUEST, "documentId must be sha256:<64 hex digits>.")
+        raise HTTPError(400, codes.BAD_REQUEST, "documentId must be sha256:<64 hex digits>.")
     return {**(extensions or {}), "persistedQuery": {"version": 1, "sha256Hash": sha256}}
 
 
@@ -210,15 +206,15 @@ def _charge(budget: Budget) -> None:
     try:
         budget.reserve(1)
     except ReadLimitReached as exc:
-        raise HTTPError(503, READ_LIMIT_EXCEEDED, str(exc)) from exc
+        raise HTTPError(503, codes.READ_LIMIT_EXCEEDED, str(exc)) from exc
     except DeadlineReached as exc:
-        raise HTTPError(503, DEADLINE_EXCEEDED, str(exc)) from exc
+        raise HTTPError(503, codes.DEADLINE_EXCEEDED, str(exc)) from exc
 
 
 def _not_trusted() -> HTTPError:
     return HTTPError(
         400,
-        OPERATION_NOT_TRUSTED,
+        codes.OPERATION_NOT_TRUSTED,
         "This API runs only the operations registered for its clients "
         "(todo-api register-operations).",
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from graphql_api import errors
+from graphql_api import codes, errors
 from graphql_api.model import Page, Position, Todo
 from graphql_api.request_log import note_code
 
@@ -88,9 +88,9 @@ class TodoOrder(Enum):
 
 @strawberry.enum(description="Stable, machine-readable codes of expected mutation failures.")
 class ErrorCode(Enum):
-    NOT_FOUND = "NOT_FOUND"
-    VERSION_CONFLICT = "VERSION_CONFLICT"
-    VALIDATION_FAILED = "VALIDATION_FAILED"
+    NOT_FOUND = codes.NOT_FOUND
+    VERSION_CONFLICT = codes.VERSION_CONFLICT
+    VALIDATION_FAILED = codes.VALIDATION_FAILED
 
 
 @strawberry.interface(name="Error", description="An expected failure; nothing was changed.")
