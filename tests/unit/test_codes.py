@@ -17,7 +17,7 @@ def _literals(path: Path) -> list[str]:
     return [
         f"{path.relative_to(PACKAGE)}:{node.lineno} {node.value}"
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and node.value in CODES
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in CODES
     ]
 
 
