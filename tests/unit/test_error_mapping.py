@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from graphql import GraphQLError
+from starlette.requests import Request
 
 from graphql_api import errors
 from graphql_api.gql.errors import field_error, refusal_for, result_for
 from graphql_api.gql.types import TodoNotFoundType, ValidationFailedType, VersionConflictType
+from graphql_api.rest import legacy_error
 
 SAMPLES: dict[type[errors.TodoError], errors.TodoError] = {
     errors.TodoNotFound: errors.TodoNotFound("t-1"),
@@ -57,3 +59,10 @@ def _graphql_answer(error: errors.TodoError) -> object:
 @pytest.mark.parametrize("error", SAMPLES.values(), ids=lambda error: type(error).__name__)
 def test_graphql_answers_every_domain_error(error: errors.TodoError) -> None:
     assert _graphql_answer(error) is not None
+
+
+@pytest.mark.parametrize("error", SAMPLES.values(), ids=lambda error: type(error).__name__)
+def test_the_legacy_routes_answer_every_domain_error_as_expected(error: errors.TodoError) -> None:
+    request = Request({"type": "http", "method": "PUT", "headers": [], "path_params": {"id": "1"}})
+
+    assert legacy_error(request, error).status_code != 500  # 500: unexpected
