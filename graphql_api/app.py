@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from graphql_api import codes
 from graphql_api.auth import Authenticator
 from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.config import Settings
@@ -21,7 +22,7 @@ from graphql_api.request_log import RequestLog, note_code, note_unexpected
 from graphql_api.rest import LegacyRoutes
 from graphql_api.service import TodoService
 
-_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+_HTTP_CODES = {404: codes.NOT_FOUND, 405: codes.METHOD_NOT_ALLOWED}
 
 
 def create_app(
@@ -92,7 +93,7 @@ async def _signpost(request: Request) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+    code = _HTTP_CODES.get(exc.status_code, codes.BAD_REQUEST)
     note_code(code)
     return JSONResponse(
         {"errors": [{"message": exc.detail, "extensions": {"code": code}}]},
@@ -108,7 +109,7 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
             "errors": [
                 {
                     "message": "Internal server error.",
-                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                    "extensions": {"code": codes.INTERNAL_SERVER_ERROR},
                 }
             ]
         },

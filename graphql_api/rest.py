@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Awaitable, Callable, Mapping
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from graphql_api import codes
 from graphql_api.auth import Authenticator
 from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
@@ -32,11 +32,13 @@ from graphql_api.errors import (
     InvalidTodo,
     ReadLimitReached,
     ServiceUnavailable,
+    TodoError,
     TodoNotFound,
     Unauthenticated,
     VersionConflict,
 )
 from graphql_api.model import Caller, Position, Todo, encode_cursor
+from graphql_api.refusal import Refusal
 from graphql_api.request_log import note_code, note_fault, note_unexpected
 from graphql_api.service import Sweep, TodoService
 
@@ -49,19 +51,6 @@ ALLOW_HEADERS = (
 _CORS = {"Access-Control-Allow-Origin": "*"}
 # An ETag we issued: a version, in ASCII digits, within DynamoDB's 38-digit numbers.
 _ETAG = re.compile(r'"([0-9]{1,38})"')
-
-Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
-
-
-class _Refused(Exception):
-    """A caller's mistake found at this door (the body's JSON, a field's type, If-Match)."""
-
-    def __init__(
-        self, status: int, description: str, headers: Mapping[str, str] | None = None
-    ) -> None:
-        super().__init__(description)
-        self.status = status
-        self.headers = dict(headers or {})
 
 
 def legacy_item(todo: Todo) -> dict[str, Any]:
@@ -78,66 +67,80 @@ def legacy_item(todo: Todo) -> dict[str, Any]:
     return item
 
 
-def _failing_with(message: str) -> Callable[[Endpoint], Endpoint]:
-    """Answer any failure of the endpoint with the legacy envelope and `message`."""
-
-    def decorate(endpoint: Endpoint) -> Endpoint:
-        @wraps(endpoint)
-        async def run(*args: Any) -> Response:
-            try:
-                return await endpoint(*args)
-            except Exception as exc:
-                refusal = _refusal(exc)
-                body = {"message": message, "description": str(refusal)}
-                return _json(body, refusal.status, refusal.headers)
-
-        return run  # type: ignore[return-value]
-
-    return decorate
+def legacy_error(request: Request, exc: Exception) -> Response:
+    """The one answer of the legacy routes to any failure, in the legacy envelope, with its
+    outcome (code, storage fault, unexpected error) in the request's log line."""
+    refusal = _refusal(request, exc)
+    if refusal.code is not None:
+        note_code(refusal.code)
+    if isinstance(exc, ServiceUnavailable):
+        note_fault(exc.reason, exc.operation)
+    body = {"message": _failure_message(request), "description": str(refusal)}
+    return _json(body, refusal.status, refusal.headers)
 
 
-# Each domain error's status on these routes, and the code the request's log line records
-# (None: the status says it all), in the order they are matched: subclasses first.
-_ANSWERS: tuple[tuple[type[Exception] | tuple[type[Exception], ...], int, str | None], ...] = (
-    (BodyTooLarge, 413, None),
-    ((InvalidTodo, InvalidQuery), 400, None),
-    (Unauthenticated, 401, "UNAUTHENTICATED"),
-    (Forbidden, 403, "FORBIDDEN"),
-    (TodoNotFound, 404, None),
-    (VersionConflict, 412, None),
-    (IdempotencyKeyReused, 422, "IDEMPOTENCY_KEY_REUSED"),
-    (ReadLimitReached, 503, "READ_LIMIT_EXCEEDED"),
-    (BudgetExhausted, 503, "DEADLINE_EXCEEDED"),
-    (ServiceUnavailable, 503, "SERVICE_UNAVAILABLE"),
-)
+def _failure_message(request: Request) -> str:
+    """The legacy message: each route's own (the list's, one todo's, or a write's)."""
+    if request.method not in ("GET", "HEAD"):
+        return SAVE_FAILED
+    return FETCH_FAILED if request.path_params else LIST_FAILED
 
 
-def _refusal(exc: Exception) -> _Refused:
-    """The status and description a failure answers with; unexpected ones are logged."""
-    if isinstance(exc, _Refused):
-        return exc
-    if isinstance(exc, InvalidCursor):  # the service names GraphQL's argument; REST's is `next`
-        return _Refused(400, f"next {exc.reason}.")
-    for kinds, status, code in _ANSWERS:
-        if isinstance(exc, kinds):
-            if code is not None:
-                note_code(code)
-            if isinstance(exc, ServiceUnavailable):
-                note_fault(exc.reason, exc.operation)
-            return _Refused(status, str(exc), _headers(exc))
-    note_unexpected(exc, "a legacy route")
-    return _Refused(500, "Internal server error.")
-
-
-def _headers(exc: Exception) -> dict[str, str] | None:
+def _refusal(request: Request, exc: Exception) -> Refusal:
     match exc:
+        case Refusal():
+            return exc
+        case BodyTooLarge():
+            return Refusal(413, None, str(exc))
+        case TodoNotFound() if "if-match" in request.headers:
+            return Refusal(412, None, f"{exc} If-Match needs a current todo.")
+        case TodoError() if answer := _answer(exc):
+            status, code = answer
+            return Refusal(status, code, _description(exc), _headers(exc))
+    note_unexpected(exc, "a legacy route")
+    return Refusal(500, None, "Internal server error.")
+
+
+# Each domain error's status, and the code its log line names (where it has always named one).
+_ANSWERS: dict[type[TodoError], tuple[int, str | None]] = {
+    InvalidTodo: (400, None),
+    InvalidQuery: (400, None),
+    Unauthenticated: (401, codes.UNAUTHENTICATED),
+    Forbidden: (403, codes.FORBIDDEN),
+    TodoNotFound: (404, None),
+    VersionConflict: (412, None),
+    IdempotencyKeyReused: (422, codes.IDEMPOTENCY_KEY_REUSED),
+    ReadLimitReached: (503, codes.READ_LIMIT_EXCEEDED),
+    BudgetExhausted: (503, codes.DEADLINE_EXCEEDED),
+    ServiceUnavailable: (503, codes.SERVICE_UNAVAILABLE),
+}
+
+
+def _answer(error: TodoError) -> tuple[int, str | None] | None:
+    """The status and code of the nearest kind of `error` that has them."""
+    return next((_ANSWERS[kind] for kind in type(error).__mro__ if kind in _ANSWERS), None)
+
+
+def _description(error: TodoError) -> str:
+    """The service names GraphQL's arguments; REST's cursor is `next`, its idempotency key
+    a header."""
+    match error:
+        case InvalidCursor():
+            return f"next {error.reason}."
+        case InvalidTodo(field="idempotencyKey"):
+            return f"The Idempotency-Key header {error.reason}."
+    return str(error)
+
+
+def _headers(error: TodoError) -> dict[str, str]:
+    match error:
         case Unauthenticated():
-            return {"WWW-Authenticate": exc.challenge}
+            return {"WWW-Authenticate": error.challenge}
+        case ServiceUnavailable():
+            return {"Retry-After": str(error.retry_after)}
         case BudgetExhausted():
             return {"Retry-After": "1"}
-        case ServiceUnavailable():
-            return {"Retry-After": str(exc.retry_after)}
-    return None
+    return {}
 
 
 class LegacyRoutes:
@@ -187,27 +190,20 @@ class LegacyRoutes:
             Route("/todo/{rest:path}", _UnknownPath(), include_in_schema=False),
         ]
 
-    @_failing_with(SAVE_FAILED)
     async def create(self, request: Request) -> Response:
         caller = self._caller(request)
         body = await self._json_object(request)
         user_id, content = _optional_string(body, "userId"), _optional_string(body, "content")
-        try:
-            todo = await self._run(
-                self._service.create,
-                caller,
-                self._budget(request),
-                user_id=user_id,
-                content=content,
-                idempotency_key=_idempotency_key(request),
-            )
-        except InvalidTodo as exc:
-            if exc.field == "idempotencyKey":
-                raise _Refused(400, f"The Idempotency-Key header {exc.reason}.") from exc
-            raise
+        todo = await self._run(
+            self._service.create,
+            caller,
+            self._budget(request),
+            user_id=user_id,
+            content=content,
+            idempotency_key=_idempotency_key(request),
+        )
         return _json(legacy_item(todo), headers=_etag(todo))
 
-    @_failing_with(LIST_FAILED)
     async def list_todos(self, request: Request) -> Response:
         caller = self._caller(request)
         params = request.query_params
@@ -218,7 +214,6 @@ class LegacyRoutes:
         )
         return _json_bytes(await self._run(self._list_body, sweep))
 
-    @_failing_with(FETCH_FAILED)
     async def fetch(self, request: Request) -> Response:
         caller = self._caller(request)
         todo = await self._run(
@@ -228,29 +223,22 @@ class LegacyRoutes:
             return _json([])
         return _json([legacy_item(todo)], headers=_etag(todo))
 
-    @_failing_with(SAVE_FAILED)
     async def update(self, request: Request) -> Response:
         caller = self._caller(request)
         body = await self._json_object(request)
         content, status = _optional_string(body, "content"), _optional_string(body, "status")
-        conditional, expected = _if_match(request)
-        try:
-            todo = await self._run(
-                self._service.update,
-                caller,
-                self._budget(request),
-                request.path_params["id"],
-                content=content,
-                status=status,
-                expected_version=expected,
-            )
-        except TodoNotFound as exc:
-            if conditional:
-                raise _Refused(412, f"{exc} If-Match needs a current todo.") from exc
-            raise
+        _, expected = _if_match(request)
+        todo = await self._run(
+            self._service.update,
+            caller,
+            self._budget(request),
+            request.path_params["id"],
+            content=content,
+            status=status,
+            expected_version=expected,
+        )
         return _json({"Attributes": legacy_item(todo)}, headers=_etag(todo))
 
-    @_failing_with(SAVE_FAILED)
     async def delete(self, request: Request) -> Response:
         caller = self._caller(request)
         conditional, expected = _if_match(request)
@@ -262,9 +250,9 @@ class LegacyRoutes:
                 request.path_params["id"],
                 expected_version=expected,
             )
-        except TodoNotFound as exc:
-            if conditional:
-                raise _Refused(412, f"{exc} If-Match needs a current todo.") from exc
+        except TodoNotFound:
+            if conditional:  # answered 412 (`_refusal`); without If-Match, deleting is idempotent
+                raise
         return _json({})
 
     def _caller(self, request: Request) -> Caller:
@@ -285,13 +273,13 @@ class LegacyRoutes:
     async def _json_object(self, request: Request) -> dict[str, Any]:
         raw = await read_body(request, self._max_body_bytes)
         if not raw.strip():
-            raise _Refused(400, "The request body is empty; send a JSON object.")
+            raise Refusal(400, None, "The request body is empty; send a JSON object.")
         try:
             body = load_json(raw)
         except ValueError:
-            raise _Refused(400, "The request body is not valid JSON.") from None
+            raise Refusal(400, None, "The request body is not valid JSON.") from None
         if not isinstance(body, dict):
-            raise _Refused(400, "The request body must be a JSON object.")
+            raise Refusal(400, None, "The request body must be a JSON object.")
         return body
 
     def _list_body(self, sweep: Sweep) -> bytes:
@@ -331,13 +319,18 @@ class _ByMethod:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        endpoint = self._endpoints.get(request.method)
-        if endpoint is None:
-            description = f"{request.method} is not served here."
-            response = _legacy_error(request, 405, description, {"Allow": self._allow})
-        else:
-            response = await endpoint(request)
+        try:
+            response = await self._endpoint(request.method)(request)
+        except Exception as exc:
+            response = legacy_error(request, exc)
         await response(scope, receive, send)
+
+    def _endpoint(self, method: str) -> Callable[[Request], Awaitable[Response]]:
+        endpoint = self._endpoints.get(method)
+        if endpoint is None:
+            description = f"{method} is not served here."
+            raise Refusal(405, codes.METHOD_NOT_ALLOWED, description, {"Allow": self._allow})
+        return endpoint
 
 
 class _UnknownPath:
@@ -346,16 +339,8 @@ class _UnknownPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        response = _legacy_error(request, 404, "No such route: use /todo or /todo/{id}.")
-        await response(scope, receive, send)
-
-
-def _legacy_error(
-    request: Request, status: int, description: str, headers: Mapping[str, str] | None = None
-) -> Response:
-    note_code("METHOD_NOT_ALLOWED" if status == 405 else "NOT_FOUND")
-    message = FETCH_FAILED if request.method in ("GET", "HEAD") else SAVE_FAILED
-    return _json({"message": message, "description": description}, status, headers)
+        refusal = Refusal(404, codes.NOT_FOUND, "No such route: use /todo or /todo/{id}.")
+        await legacy_error(request, refusal)(scope, receive, send)
 
 
 def _optional_string(body: Mapping[str, Any], field: str) -> str | None:
@@ -363,7 +348,7 @@ def _optional_string(body: Mapping[str, Any], field: str) -> str | None:
         return None
     value = body[field]
     if not isinstance(value, str):
-        raise _Refused(400, f"{field} must be a string.")
+        raise Refusal(400, None, f"{field} must be a string.")
     return value
 
 
@@ -372,7 +357,7 @@ def _idempotency_key(request: Request) -> str | None:
     it (the same key either way)."""
     keys = request.headers.getlist("idempotency-key")
     if len(keys) > 1:
-        raise _Refused(400, "Send one Idempotency-Key header, not several.")
+        raise Refusal(400, None, "Send one Idempotency-Key header, not several.")
     if not keys:
         return None
     key = keys[0].strip()
@@ -389,7 +374,7 @@ def _if_match(request: Request) -> tuple[bool, int | None]:
         return True, None
     if match := _ETAG.fullmatch(tag):
         return True, int(match[1])
-    raise _Refused(412, 'If-Match must be * or one ETag this service issued, such as "3".')
+    raise Refusal(412, None, 'If-Match must be * or one ETag this service issued, such as "3".')
 
 
 def _etag(todo: Todo) -> dict[str, str]:

@@ -12,26 +12,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from graphql_api.gql.refusal import HTTPError
-
-BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
+from graphql_api import codes
+from graphql_api.refusal import Refusal
 
 
 def checked_batch(payload: list[Any], max_batch: int) -> list[dict[str, Any]]:
-    """The operations of a batch body; HTTPError for an empty or oversized batch, or for an
+    """The operations of a batch body; Refusal for an empty or oversized batch, or for an
     entry that is not an object (a client bug the whole request should show)."""
     if not payload:
-        raise HTTPError(400, "BAD_REQUEST", "The batch is empty: send at least one operation.")
+        raise Refusal(400, codes.BAD_REQUEST, "The batch is empty: send at least one operation.")
     if len(payload) > max_batch:
-        raise HTTPError(
+        raise Refusal(
             400,
-            BATCH_TOO_LARGE,
+            codes.BATCH_TOO_LARGE,
             f"The batch holds {len(payload)} operations; one request may hold {max_batch}.",
         )
     for index, entry in enumerate(payload):
         if not isinstance(entry, dict):
-            raise HTTPError(
-                400, "BAD_REQUEST", f"Operation {index} of the batch is not a JSON object."
+            raise Refusal(
+                400, codes.BAD_REQUEST, f"Operation {index} of the batch is not a JSON object."
             )
     return payload
 

@@ -11,6 +11,9 @@ from strawberry.dataloader import DataLoader
 
 from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.budget import Budget
+from graphql_api.errors import TodoError
+from graphql_api.gql.errors import F, Failures, result_for
+from graphql_api.gql.types import ErrorType
 from graphql_api.model import Caller, Todo
 from graphql_api.service import TodoService
 
@@ -36,6 +39,16 @@ class Context:
     cost: CostAccount = field(default_factory=CostAccount)
     run: RunBlocking = in_thread
     """How resolvers call the service (see `blocking`)."""
+    answered: list[ErrorType] = field(default_factory=list)
+    """The expected failures the operation answered as results; the engine notes their codes
+    in the request's log line when the operation ends."""
+
+    def failed(self, error: TodoError, failures: Failures[F]) -> F:
+        """What a mutation whose result union holds `failures` answers for `error`
+        (gql/errors.result_for)."""
+        answer = result_for(error, failures)
+        self.answered.append(answer)
+        return answer
 
     @cached_property
     def todo_loader(self) -> DataLoader[str, Todo | None]:

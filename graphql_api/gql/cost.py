@@ -49,8 +49,8 @@ from graphql import (
     get_operation_ast,
 )
 
+from graphql_api import codes
 from graphql_api.gql.context import CostAccount
-from graphql_api.gql.errors import COST_LIMIT_EXCEEDED
 from graphql_api.gql.introspection_cost import IntrospectionPricer
 
 CAP = 1_000_000_000
@@ -358,7 +358,11 @@ class CostLimit:
             f"This operation costs {cost:,}; the limit is {limit:,} per request. "
             "Ask for fewer todos or fields."
         )
-        extensions: dict[str, Any] = {"code": COST_LIMIT_EXCEEDED, "cost": cost, "limit": limit}
+        extensions: dict[str, Any] = {
+            "code": codes.COST_LIMIT_EXCEEDED,
+            "cost": cost,
+            "limit": limit,
+        }
         if spent:
             message = (
                 f"This operation costs {cost:,}; the batch's earlier operations spent {spent:,} "

@@ -43,19 +43,19 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from graphql_api import request_log
+from graphql_api import codes, request_log
 from graphql_api.config import Settings
 from graphql_api.gql.context import Context, CostAccount
 from graphql_api.gql.cost import CostLimit, CostLimitExceeded, CostModel
-from graphql_api.gql.errors import apply_error_policy, log_unexpected
+from graphql_api.gql.errors import finish
 from graphql_api.gql.limits import (
     alias_limit_rule,
     overlapping_fields_rule,
     parse_options,
     validation_rules,
 )
-from graphql_api.gql.refusal import HTTPError
 from graphql_api.gql.schema import schema
+from graphql_api.refusal import Refusal
 
 # Bounds on one document, documented in docs/limits.md. Aliases bound how many lookups one
 # request can batch; tokens and length bound the work of parsing and validating (introspection
@@ -118,14 +118,28 @@ class Engine:
         operation_name: str | None = None,
         allowed_operation_types: Iterable[OperationType] = ALL_OPERATIONS,
     ) -> ExecutionResult:
-        """The result of one operation; HTTPError where the request names no operation of the
-        document or may not run its type."""
+        """The result of one operation, as it is sent (gql/errors.finish); Refusal where the
+        request names no operation of the document or may not run its type."""
+        context = context_value if isinstance(context_value, Context) else None
+        result = await self._result(
+            query, variable_values, context_value, operation_name, allowed_operation_types
+        )
+        return finish(result, context.answered if context else ())
+
+    async def _result(
+        self,
+        query: str,
+        variable_values: dict[str, Any] | None,
+        context_value: Any,
+        operation_name: str | None,
+        allowed_operation_types: Iterable[OperationType],
+    ) -> ExecutionResult:
         try:
             document = _parsed(query)
         except GraphQLError as error:
-            return apply_error_policy(PreExecutionError(data=None, errors=[error]))
+            return PreExecutionError(data=None, errors=[error])
         if errors := self._validated(query):
-            return apply_error_policy(PreExecutionError(data=None, errors=list(errors)))
+            return PreExecutionError(data=None, errors=list(errors))
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             message = (
@@ -133,11 +147,14 @@ class Engine:
                 if operation_name is None
                 else f'The document has no operation named "{operation_name}".'
             )
-            raise HTTPError(400, "BAD_REQUEST", message)
+            raise Refusal(400, codes.BAD_REQUEST, message)
         kind = OperationType(operation.operation.value)
         if kind not in allowed_operation_types:
-            raise HTTPError(
-                405, "METHOD_NOT_ALLOWED", "Mutations must be sent with POST.", {"Allow": "POST"}
+            raise Refusal(
+                405,
+                codes.METHOD_NOT_ALLOWED,
+                "Mutations must be sent with POST.",
+                {"Allow": "POST"},
             )
         if record := request_log.current():
             record.operation_name = operation.name.value if operation.name else None
@@ -146,7 +163,7 @@ class Engine:
         try:
             cost = self._cost.charge(query, document, operation_name, variable_values, account)
         except CostLimitExceeded as refusal:
-            return apply_error_policy(ExecutionResult(data=None, errors=[refusal]))
+            return ExecutionResult(data=None, errors=[refusal])
         result = execute(
             self._graphql_schema,
             document,
@@ -158,10 +175,7 @@ class Engine:
         )
         if isawaitable(result):
             result = await result
-        if result.errors:
-            log_unexpected(result.errors)
-        extensions = self._cost.extensions(cost)
-        return apply_error_policy(ExecutionResult(result.data, result.errors, extensions))
+        return ExecutionResult(result.data, result.errors, self._cost.extensions(cost))
 
     def _validate(self, query: str) -> tuple[GraphQLError, ...]:
         return tuple(validate(self._graphql_schema, _parsed(query), self._rules))

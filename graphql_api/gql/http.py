@@ -16,24 +16,24 @@ from starlette.responses import Response
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from graphql_api import codes
 from graphql_api.auth import Authenticator
 from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
 from graphql_api.budget import Budget, for_request
 from graphql_api.config import Settings
-from graphql_api.errors import ServiceUnavailable, Unauthenticated
+from graphql_api.errors import TodoError
 from graphql_api.gql.batch import bounded_batch, checked_batch
 from graphql_api.gql.context import Context, CostAccount
 from graphql_api.gql.engine import Engine
-from graphql_api.gql.errors import COST_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE
+from graphql_api.gql.errors import refusal_for, refused
 from graphql_api.gql.graphiql import GraphiQL
 from graphql_api.gql.persisted import PersistedQueries, with_document_id
-from graphql_api.gql.refusal import HTTPError
 from graphql_api.model import Caller
-from graphql_api.request_log import note_code, note_fault
+from graphql_api.refusal import Refusal
+from graphql_api.request_log import note_code
 from graphql_api.service import TodoService
 
-RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 _GET_OPERATIONS = frozenset({OperationType.QUERY})
@@ -81,10 +81,9 @@ class GraphQLEndpoint:
                 return await self._batch(params, caller, budget, media_type)
             context = Context(self._service, caller, budget, run=self._run)
             result = await self._operation(params, allowed, context)
-        except HTTPError as exc:
-            note_code(exc.code)
-            headers = {**self._cache_headers(request, ok=False), **exc.headers}
-            return _json(dump_json(_refusal(exc)), exc.status, media_type, headers)
+        except Refusal as exc:
+            headers = {**self._cache_headers(request, ok=False), **(exc.headers or {})}
+            return _json(dump_json(refused(exc)), exc.status, media_type, headers)
         body, status = _body_and_status(result, media_type)
         headers = self._cache_headers(request, ok="errors" not in body)
         retry_after = _unavailable_for(result) if media_type == GRAPHQL_RESPONSE else None
@@ -105,9 +104,8 @@ class GraphQLEndpoint:
             try:
                 result = await self._operation(params, _POST_OPERATIONS, context)
                 answer, _ = _body_and_status(result, media_type)
-            except HTTPError as exc:
-                note_code(exc.code)
-                answer = _refusal(exc)
+            except Refusal as exc:
+                answer = refused(exc)
             answers.append(dump_json(answer))
         body = bounded_batch(answers, self._settings.max_response_bytes, self._too_large)
         return _json(body, 200, media_type)
@@ -151,14 +149,8 @@ class GraphQLEndpoint:
             return self._authenticator.authenticate(
                 request.headers.get("authorization"), request.scope.get("aws.event")
             )
-        except Unauthenticated as exc:
-            raise HTTPError(
-                401, "UNAUTHENTICATED", str(exc), {"WWW-Authenticate": exc.challenge}
-            ) from exc
-        except ServiceUnavailable as exc:  # the token's issuer could not be reached
-            note_fault(exc.reason, exc.operation)
-            retry_after = {"Retry-After": str(exc.retry_after)}
-            raise HTTPError(503, SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
+        except TodoError as exc:  # no verified identity, or the token's issuer out of reach
+            raise refusal_for(exc) from exc
 
     def _budget(self, request: Request) -> Budget:
         """The request's one budget, which every operation of a batch draws on."""
@@ -178,32 +170,34 @@ class GraphQLEndpoint:
 
     def _too_large(self, size: int) -> bytes:
         limit = self._settings.max_response_bytes
-        note_code(RESPONSE_TOO_LARGE)
+        note_code(codes.RESPONSE_TOO_LARGE)
         message = (
             f"The response would be {size:,} bytes, over the {limit:,} this API can send. "
             "Ask for fewer todos or fields; any mutations in the request did run."
         )
-        extensions = {"code": RESPONSE_TOO_LARGE, "bytes": size, "limit": limit}
+        extensions = {"code": codes.RESPONSE_TOO_LARGE, "bytes": size, "limit": limit}
         return dump_json({"data": None, "errors": [{"message": message, "extensions": extensions}]})
 
     async def _read(self, request: Request) -> tuple[Any, frozenset[OperationType]]:
         if request.method == "GET":
             return _params_from_query_string(request.query_params), _GET_OPERATIONS
         if request.method != "POST":  # an OPTIONS that is not a CORS preflight
-            raise HTTPError(405, "METHOD_NOT_ALLOWED", "Use GET or POST.", {"Allow": "GET, POST"})
+            raise Refusal(405, codes.METHOD_NOT_ALLOWED, "Use GET or POST.", {"Allow": "GET, POST"})
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
-            raise HTTPError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json.")
+            raise Refusal(
+                415, codes.UNSUPPORTED_MEDIA_TYPE, "Send the request as application/json."
+            )
         try:
             body = await read_body(request, self._settings.max_body_bytes)
         except BodyTooLarge as exc:
-            raise HTTPError(413, "PAYLOAD_TOO_LARGE", str(exc)) from exc
+            raise Refusal(413, codes.PAYLOAD_TOO_LARGE, str(exc)) from exc
         try:
             params = load_json(body)
         except ValueError:
-            raise HTTPError(400, "BAD_REQUEST", "The body is not valid JSON.") from None
+            raise Refusal(400, codes.BAD_REQUEST, "The body is not valid JSON.") from None
         if not isinstance(params, dict | list):
-            raise HTTPError(400, "BAD_REQUEST", "The body must be a JSON object or array.")
+            raise Refusal(400, codes.BAD_REQUEST, "The body must be a JSON object or array.")
         return params, _POST_OPERATIONS
 
 
@@ -234,8 +228,8 @@ def _negotiate(accept: str | None) -> str:
     if graphql == json_ == 0.0:
         if "text/html" in ranked:  # a browser, shown a JSON error rather than nothing
             return JSON
-        raise HTTPError(
-            406, "NOT_ACCEPTABLE", f"Accept {GRAPHQL_RESPONSE} or {JSON} to get an answer."
+        raise Refusal(
+            406, codes.NOT_ACCEPTABLE, f"Accept {GRAPHQL_RESPONSE} or {JSON} to get an answer."
         )
     return GRAPHQL_RESPONSE if graphql >= json_ else JSON
 
@@ -254,7 +248,7 @@ def _params_from_query_string(query_params: Mapping[str, str]) -> dict[str, Any]
             try:
                 params[name] = load_json(params[name])
             except ValueError:
-                raise HTTPError(400, "BAD_REQUEST", f"{name} is not valid JSON.") from None
+                raise Refusal(400, codes.BAD_REQUEST, f"{name} is not valid JSON.") from None
     return params
 
 
@@ -269,7 +263,7 @@ class _Operation(NamedTuple):
 def _checked(params: dict[str, Any]) -> _Operation:
     query = params.get("query")
     if query is not None and (not isinstance(query, str) or not query.strip()):
-        raise HTTPError(400, "BAD_REQUEST", "query must be a non-empty string.")
+        raise Refusal(400, codes.BAD_REQUEST, "query must be a non-empty string.")
     _expect(params, "variables", dict)
     _expect(params, "operationName", str)
     _expect(params, "extensions", dict)
@@ -284,7 +278,7 @@ def _expect(params: dict[str, Any], name: str, kind: type) -> None:
     value = params.get(name)
     if value is not None and not isinstance(value, kind):
         noun = "an object" if kind is dict else "a string"
-        raise HTTPError(400, "BAD_REQUEST", f"{name} must be {noun} when given.")
+        raise Refusal(400, codes.BAD_REQUEST, f"{name} must be {noun} when given.")
 
 
 def _executable(result: ExecutionResult) -> bool:
@@ -292,12 +286,9 @@ def _executable(result: ExecutionResult) -> bool:
     if isinstance(result, PreExecutionError):
         return False
     return not any(
-        (error.extensions or {}).get("code") == COST_LIMIT_EXCEEDED for error in result.errors or ()
+        (error.extensions or {}).get("code") == codes.COST_LIMIT_EXCEEDED
+        for error in result.errors or ()
     )
-
-
-def _refusal(exc: HTTPError) -> dict[str, Any]:
-    return {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
 
 
 def _body_and_status(result: ExecutionResult, media_type: str) -> tuple[dict[str, Any], int]:
@@ -329,7 +320,7 @@ def _unavailable_for(result: ExecutionResult) -> int | None:
     waits: list[int] = []
     for error in result.errors:
         extensions = error.extensions or {}
-        if extensions.get("code") != SERVICE_UNAVAILABLE or not error.path:
+        if extensions.get("code") != codes.SERVICE_UNAVAILABLE or not error.path:
             return None
         failed.add(str(error.path[0]))
         waits.append(extensions["retryAfter"])

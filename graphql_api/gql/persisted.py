@@ -26,19 +26,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from graphql_api import codes
 from graphql_api.blocking import RunBlocking, in_thread
 from graphql_api.budget import Budget
-from graphql_api.errors import DeadlineReached, ReadLimitReached, ServiceUnavailable
+from graphql_api.errors import BudgetExhausted, DeadlineReached, ServiceUnavailable
 from graphql_api.gql.document_cache import DocumentCache
-from graphql_api.gql.errors import DEADLINE_EXCEEDED, READ_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE
-from graphql_api.gql.refusal import HTTPError
+from graphql_api.gql.errors import refusal_for
+from graphql_api.refusal import Refusal
 from graphql_api.repository.documents import DocumentStore, StoredDocument
 from graphql_api.request_log import note_fault, note_unexpected
 
-PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
-OPERATION_NOT_TRUSTED = "OPERATION_NOT_TRUSTED"
-BAD_REQUEST = "BAD_REQUEST"
 # What one instance keeps in memory: the documents of a few client builds.
 CACHE_COUNT = 1_000
 CACHE_BYTES = 8 * 1024 * 1024
@@ -81,20 +78,20 @@ class PersistedQueries:
     async def document(
         self, query: str | None, extensions: Mapping[str, Any] | None, budget: Budget
     ) -> Document:
-        """The document a request's `query` and `extensions` name; refuses with HTTPError."""
+        """The document a request's `query` and `extensions` name; refuses with Refusal."""
         sha256 = requested_hash(extensions)
         if sha256 is None:
             if query is None:
-                raise HTTPError(400, BAD_REQUEST, "query must be a non-empty string.")
+                raise Refusal(400, codes.BAD_REQUEST, "query must be a non-empty string.")
             if self._trusted_only:
                 await self._trusted(sha256_of(query), budget)
             return Document(query)
         if query is None:
             return Document(await self._stored(sha256, budget))
         if sha256_of(query) != sha256:
-            raise HTTPError(
+            raise Refusal(
                 400,
-                PERSISTED_QUERY_HASH_MISMATCH,
+                codes.PERSISTED_QUERY_HASH_MISMATCH,
                 "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query.",
             )
         if self._trusted_only:
@@ -112,24 +109,22 @@ class PersistedQueries:
         expires_at = int(now) + self._ttl_s
         try:
             budget.check_time()
-            await self._run(self._store.remember, sha256, query, expires_at=expires_at)
+            saved = await self._run(self._save, sha256, query, expires_at)
         except DeadlineReached:
-            return
-        except ServiceUnavailable as exc:
-            note_fault(exc.reason, exc.operation)
             return
         except Exception as exc:
             note_unexpected(exc, "persisted query")
             return
-        self._cache.put(sha256, StoredDocument(query, trusted=False, expires_at=expires_at))
+        if saved:
+            self._cache.put(sha256, StoredDocument(query, trusted=False, expires_at=expires_at))
 
     async def _stored(self, sha256: str, budget: Budget) -> str:
         document = await self._find(sha256, budget)
         if document is None and self._trusted_only:
             raise _not_trusted()
         if document is None:
-            raise HTTPError(
-                200, PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound", _NOT_FOUND_HEADERS
+            raise Refusal(
+                200, codes.PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound", _NOT_FOUND_HEADERS
             )
         if self._trusted_only and not document.trusted:
             raise _not_trusted()
@@ -147,12 +142,9 @@ class PersistedQueries:
         if document is None:
             try:
                 document = await self._run(self._read, sha256, now)
-            except ServiceUnavailable as exc:
-                note_fault(exc.reason, exc.operation)
-                retry_after = {"Retry-After": str(exc.retry_after)}
-                raise HTTPError(503, SERVICE_UNAVAILABLE, str(exc), retry_after) from exc
-            except DeadlineReached as exc:  # the request's time ran out before the read began
-                raise HTTPError(503, DEADLINE_EXCEEDED, str(exc)) from exc
+            # The store out of reach, or the request's time out before the read began.
+            except (ServiceUnavailable, DeadlineReached) as exc:
+                raise refusal_for(exc) from exc
             if document is not None:
                 self._cache.put(sha256, document)
         return document
@@ -170,14 +162,21 @@ class PersistedQueries:
         if document is None or self._fresh(document, now):
             return document
         expires_at = int(now) + self._ttl_s
-        try:
-            self._store.remember(sha256, document.body, expires_at=expires_at)
-        except DeadlineReached:
+        if not self._save(sha256, document.body, expires_at):
             return document  # read in time: it answers; a later read extends it
+        return StoredDocument(document.body, trusted=False, expires_at=expires_at)
+
+    def _save(self, sha256: str, body: str, expires_at: int) -> bool:
+        """Whether the store kept the document: a storage fault, or the request's time
+        running out, loses only the saving (the fault goes to the request's log line)."""
+        try:
+            self._store.remember(sha256, body, expires_at=expires_at)
+        except DeadlineReached:
+            return False
         except ServiceUnavailable as exc:
             note_fault(exc.reason, exc.operation)
-            return document
-        return StoredDocument(document.body, trusted=False, expires_at=expires_at)
+            return False
+        return True
 
 
 def requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
@@ -186,13 +185,13 @@ def requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
     if persisted is None:
         return None
     if not isinstance(persisted, dict) or persisted.get("version") != 1:
-        raise HTTPError(
-            400, BAD_REQUEST, "extensions.persistedQuery must be {version: 1, sha256Hash}."
+        raise Refusal(
+            400, codes.BAD_REQUEST, "extensions.persistedQuery must be {version: 1, sha256Hash}."
         )
     sha256 = persisted.get("sha256Hash")
     if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256.lower()):
-        raise HTTPError(
-            400, BAD_REQUEST, "extensions.persistedQuery.sha256Hash must be 64 hex digits."
+        raise Refusal(
+            400, codes.BAD_REQUEST, "extensions.persistedQuery.sha256Hash must be 64 hex digits."
         )
     return sha256.lower()
 
@@ -202,23 +201,21 @@ def with_document_id(extensions: Mapping[str, Any] | None, document_id: str) -> 
     documents appendix): `sha256:<hex>`, or the bare hex GraphQL Codegen's client sends."""
     sha256 = document_id.removeprefix("sha256:")
     if not _SHA256.fullmatch(sha256.lower()):
-        raise HTTPError(400, BAD_REQUEST, "documentId must be sha256:<64 hex digits>.")
+        raise Refusal(400, codes.BAD_REQUEST, "documentId must be sha256:<64 hex digits>.")
     return {**(extensions or {}), "persistedQuery": {"version": 1, "sha256Hash": sha256}}
 
 
 def _charge(budget: Budget) -> None:
     try:
         budget.reserve(1)
-    except ReadLimitReached as exc:
-        raise HTTPError(503, READ_LIMIT_EXCEEDED, str(exc)) from exc
-    except DeadlineReached as exc:
-        raise HTTPError(503, DEADLINE_EXCEEDED, str(exc)) from exc
+    except BudgetExhausted as exc:
+        raise refusal_for(exc) from exc
 
 
-def _not_trusted() -> HTTPError:
-    return HTTPError(
+def _not_trusted() -> Refusal:
+    return Refusal(
         400,
-        OPERATION_NOT_TRUSTED,
+        codes.OPERATION_NOT_TRUSTED,
         "This API runs only the operations registered for its clients "
         "(todo-api register-operations).",
     )

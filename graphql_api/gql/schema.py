@@ -3,26 +3,32 @@ runs operations on it."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 import strawberry
 from graphql import FieldNode, OperationDefinitionNode
 
 from graphql_api import errors
 from graphql_api.gql.context import Info
-from graphql_api.gql.errors import field_error
+from graphql_api.gql.errors import Failures, field_error
 from graphql_api.gql.types import (
+    CreateFailure,
     CreateTodoInput,
     CreateTodoResult,
+    DeleteFailure,
     DeleteTodoInput,
     DeleteTodoResult,
     TodoConnection,
-    TodoNotFoundType,
     TodoOrder,
     TodoType,
+    UpdateFailure,
     UpdateTodoInput,
     UpdateTodoResult,
-    ValidationFailedType,
-    VersionConflictType,
 )
+
+_CREATE_FAILURES: Failures[CreateFailure] = (CreateFailure,)
+_UPDATE_FAILURES: Failures[UpdateFailure] = get_args(UpdateFailure)
+_DELETE_FAILURES: Failures[DeleteFailure] = get_args(DeleteFailure)
 
 
 @strawberry.type
@@ -90,10 +96,8 @@ class Mutation:
                 content=input.content,
                 idempotency_key=input.idempotency_key,
             )
-        except errors.InvalidTodo as exc:
-            return ValidationFailedType.from_error(exc)
         except errors.TodoError as exc:
-            raise field_error(exc) from exc
+            return context.failed(exc, _CREATE_FAILURES)
         return TodoType.from_model(todo)
 
     @strawberry.mutation(description="Change the fields given; the version goes up by one.")
@@ -110,14 +114,8 @@ class Mutation:
                 status=status,
                 expected_version=input.expected_version,
             )
-        except errors.TodoNotFound as exc:
-            return TodoNotFoundType.from_error(exc)
-        except errors.VersionConflict as exc:
-            return VersionConflictType.from_error(exc)
-        except errors.InvalidTodo as exc:
-            return ValidationFailedType.from_error(exc)
         except errors.TodoError as exc:
-            raise field_error(exc) from exc
+            return context.failed(exc, _UPDATE_FAILURES)
         return TodoType.from_model(todo)
 
     @strawberry.mutation(description="Delete a todo; returns it as it was.")
@@ -131,12 +129,8 @@ class Mutation:
                 input.id,
                 expected_version=input.expected_version,
             )
-        except errors.TodoNotFound as exc:
-            return TodoNotFoundType.from_error(exc)
-        except errors.VersionConflict as exc:
-            return VersionConflictType.from_error(exc)
         except errors.TodoError as exc:
-            raise field_error(exc) from exc
+            return context.failed(exc, _DELETE_FAILURES)
         return TodoType.from_model(todo)
 
 

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import strawberry
 
-from graphql_api import errors
+from graphql_api import codes, errors
 from graphql_api.model import Page, Position, Todo
-from graphql_api.request_log import note_code
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -88,9 +87,9 @@ class TodoOrder(Enum):
 
 @strawberry.enum(description="Stable, machine-readable codes of expected mutation failures.")
 class ErrorCode(Enum):
-    NOT_FOUND = "NOT_FOUND"
-    VERSION_CONFLICT = "VERSION_CONFLICT"
-    VALIDATION_FAILED = "VALIDATION_FAILED"
+    NOT_FOUND = codes.NOT_FOUND
+    VERSION_CONFLICT = codes.VERSION_CONFLICT
+    VALIDATION_FAILED = codes.VALIDATION_FAILED
 
 
 @strawberry.interface(name="Error", description="An expected failure; nothing was changed.")
@@ -103,11 +102,6 @@ class ErrorType:
 class TodoNotFoundType(ErrorType):
     id: strawberry.ID
 
-    @classmethod
-    def from_error(cls, error: errors.TodoNotFound) -> TodoNotFoundType:
-        note_code(ErrorCode.NOT_FOUND.value)
-        return cls(code=ErrorCode.NOT_FOUND, message=str(error), id=strawberry.ID(error.todo_id))
-
 
 @strawberry.type(name="VersionConflict")
 class VersionConflictType(ErrorType):
@@ -115,36 +109,19 @@ class VersionConflictType(ErrorType):
     expected_version: int
     current_version: int
 
-    @classmethod
-    def from_error(cls, error: errors.VersionConflict) -> VersionConflictType:
-        note_code(ErrorCode.VERSION_CONFLICT.value)
-        return cls(
-            code=ErrorCode.VERSION_CONFLICT,
-            message=str(error),
-            id=strawberry.ID(error.todo_id),
-            expected_version=error.expected,
-            current_version=error.current,
-        )
-
 
 @strawberry.type(name="ValidationFailed")
 class ValidationFailedType(ErrorType):
     field: str = strawberry.field(description="The input field at fault, as named in the schema.")
 
-    @classmethod
-    def from_error(cls, error: errors.InvalidTodo) -> ValidationFailedType:
-        note_code(ErrorCode.VALIDATION_FAILED.value)
-        return cls(code=ErrorCode.VALIDATION_FAILED, message=str(error), field=error.field)
 
-
-CreateTodoResult = Annotated[TodoType | ValidationFailedType, strawberry.union("CreateTodoResult")]
-UpdateTodoResult = Annotated[
-    TodoType | TodoNotFoundType | VersionConflictType | ValidationFailedType,
-    strawberry.union("UpdateTodoResult"),
-]
-DeleteTodoResult = Annotated[
-    TodoType | TodoNotFoundType | VersionConflictType, strawberry.union("DeleteTodoResult")
-]
+# What each mutation may answer instead of a todo (gql/errors.result_for picks the member).
+CreateFailure = ValidationFailedType
+UpdateFailure = TodoNotFoundType | VersionConflictType | ValidationFailedType
+DeleteFailure = TodoNotFoundType | VersionConflictType
+CreateTodoResult = Annotated[TodoType | CreateFailure, strawberry.union("CreateTodoResult")]
+UpdateTodoResult = Annotated[TodoType | UpdateFailure, strawberry.union("UpdateTodoResult")]
+DeleteTodoResult = Annotated[TodoType | DeleteFailure, strawberry.union("DeleteTodoResult")]
 
 
 @strawberry.input

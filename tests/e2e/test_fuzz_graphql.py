@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Case
 from schemathesis.graphql import nodes
 
-from graphql_api.gql.errors import INTERNAL_SERVER_ERROR
+from graphql_api.codes import INTERNAL_SERVER_ERROR
 from tests.e2e.strategies import texts
 
 SCHEMA_FILE = Path(__file__).parents[2] / "schema.graphql"

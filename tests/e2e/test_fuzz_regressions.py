@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graphql_api.gql.errors import INTERNAL_SERVER_ERROR
+from graphql_api.codes import INTERNAL_SERVER_ERROR
 
 LONE = "\ud800"
 NOT_FOUND = """mutation($input: {kind}TodoInput!) {{

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphql_api.gql.errors import INTERNAL_SERVER_ERROR
+from graphql_api.codes import INTERNAL_SERVER_ERROR
 from graphql_api.model import MAX_CONTENT_LENGTH, MAX_STATUS_LENGTH, MAX_USER_ID_LENGTH
 from tests.e2e.strategies import as_received, has_lone_surrogate, texts
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from graphql_api.gql.batch import bounded_batch, checked_batch
-from graphql_api.gql.refusal import HTTPError
+from graphql_api.refusal import Refusal
 
 
 def too_large(size: int) -> bytes:
@@ -28,7 +28,7 @@ def test_batch_within_its_limit_is_returned_as_is() -> None:
     ],
 )
 def test_unusable_batch_is_refused_whole(payload: list[object], code: str, message: str) -> None:
-    with pytest.raises(HTTPError) as caught:
+    with pytest.raises(Refusal) as caught:
         checked_batch(payload, 2)
     assert (caught.value.status, caught.value.code, str(caught.value)) == (400, code, message)
 

@@ -16,7 +16,7 @@ from graphql_api.gql.persisted import (
     requested_hash,
     sha256_of,
 )
-from graphql_api.gql.refusal import HTTPError
+from graphql_api.refusal import Refusal
 from graphql_api.repository.documents import StoredDocument, TrustedDocument
 from tests.fakes import InMemoryDocumentStore
 
@@ -56,8 +56,8 @@ def document(
 
 def refusal(
     queries: PersistedQueries, query: str | None, extensions: dict[str, object] | None
-) -> HTTPError:
-    with pytest.raises(HTTPError) as caught:
+) -> Refusal:
+    with pytest.raises(Refusal) as caught:
         document(queries, query, extensions)
     return caught.value
 
@@ -111,7 +111,7 @@ def test_uppercase_hash_names_the_same_document() -> None:
     ],
 )
 def test_malformed_persisted_query_extension_is_a_bad_request(extension: object) -> None:
-    with pytest.raises(HTTPError) as caught:
+    with pytest.raises(Refusal) as caught:
         requested_hash({"persistedQuery": extension})
     assert (caught.value.status, caught.value.code) == (400, "BAD_REQUEST")
 
@@ -130,14 +130,14 @@ def test_each_lookup_counts_as_one_item_examined_even_from_the_cache() -> None:
     document(queries, None, persisted_query(), budget)
     document(queries, None, persisted_query(), budget)
     assert budget.examined == 2
-    with pytest.raises(HTTPError) as caught:
+    with pytest.raises(Refusal) as caught:
         document(queries, None, persisted_query(), budget)
     assert (caught.value.status, caught.value.code) == (503, "READ_LIMIT_EXCEEDED")
 
 
 def test_lookup_after_the_deadline_is_refused() -> None:
     budget = Budget(max_examined=10, deadline=0.0, clock=lambda: 1.0)
-    with pytest.raises(HTTPError) as caught:
+    with pytest.raises(Refusal) as caught:
         document(make(InMemoryDocumentStore()), None, persisted_query(), budget)
     assert caught.value.code == "DEADLINE_EXCEEDED"
 
