@@ -184,7 +184,27 @@ def _version_of(interpreter: str) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+# What a build of the project reads. Installing from a copy of only these keeps setuptools'
+# in-tree `build/` out of it: a module deleted since the last build would otherwise ship.
+_BUILD_INPUTS = ("pyproject.toml", "README.md", "graphql_api", "todo_tools")
+
+
 def _install(source: Path, output: Path, platform: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="todo-api-source-") as clean:
+        copy_build_inputs(source, Path(clean))
+        _pip_install(Path(clean), output, platform)
+
+
+def copy_build_inputs(source: Path, into: Path) -> None:
+    for name in _BUILD_INPUTS:
+        if (source / name).is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(source / name, into / name, ignore=ignore)
+        else:
+            shutil.copy2(source / name, into / name)
+
+
+def _pip_install(source: Path, output: Path, platform: str) -> None:
     _run(
         "pip install",
         [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from graphql_api import graphiql_assets
 from tests.deploy.conftest import TODO_API, package
-from todo_tools.packaging import LAMBDA_PYTHON, SOURCES_KEPT
+from todo_tools.packaging import LAMBDA_PYTHON, SOURCES_KEPT, copy_build_inputs
 
 RUNNING = "{}.{}".format(*sys.version_info[:2])  # the tests' Python, not the runtime's
 UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
@@ -90,6 +90,29 @@ def test_records_list_exactly_the_files_that_ship(artifact: Path) -> None:
     graphiql = {p for p in shipped if p.startswith("graphql_api/_graphiql_assets/")}
     assert graphiql
     assert listed == shipped - graphiql
+
+
+def test_the_build_reads_the_sources_not_an_earlier_builds_leftovers(tmp_path: Path) -> None:
+    source = tmp_path / "checkout"
+    for path in ("graphql_api/gql/kept.py", "build/lib/graphql_api/gql/deleted.py"):
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        (source / path).write_text("")
+    (source / "graphql_api/__pycache__").mkdir()
+    (source / "graphql_api/__pycache__/deleted.cpython-311.pyc").write_bytes(b"")
+    for name in ("pyproject.toml", "README.md"):
+        (source / name).write_text("")
+    (source / "todo_tools").mkdir()
+    (tmp_path / "copy").mkdir()
+    copy_build_inputs(source, tmp_path / "copy")
+    copied = {p.relative_to(tmp_path / "copy").as_posix() for p in (tmp_path / "copy").rglob("*")}
+    assert copied == {
+        "pyproject.toml",
+        "README.md",
+        "graphql_api",
+        "graphql_api/gql",
+        "graphql_api/gql/kept.py",
+        "todo_tools",
+    }
 
 
 def test_an_interpreter_of_another_version_is_named_and_nothing_is_built(tmp_path: Path) -> None:
