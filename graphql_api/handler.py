@@ -17,6 +17,7 @@ gc.disable()
 import os  # noqa: E402
 
 from mangum import Mangum  # noqa: E402
+from mangum.adapter import DEFAULT_TEXT_MIME_TYPES  # noqa: E402
 from starlette.types import ASGIApp, Receive, Scope, Send  # noqa: E402
 
 from graphql_api.blocking import inline  # noqa: E402
@@ -46,6 +47,11 @@ class StagePrefix:
         await self.app(scope, receive, send)
 
 
+# Mangum base64-encodes every other type, a third larger in Lambda's payload; GraphQL over
+# HTTP's own media type is JSON text.
+_TEXT_TYPES = [*DEFAULT_TEXT_MIME_TYPES, "application/graphql-response+json"]
+
+
 def _handler() -> Mangum:
     try:
         settings = Settings.from_env(os.environ)
@@ -54,7 +60,7 @@ def _handler() -> Mangum:
         register_hooks(client)
         # One request at a time per instance: the service is called inline, with no thread hop.
         app = build_app(settings, client, run=inline)
-        return Mangum(StagePrefix(app), lifespan="off")
+        return Mangum(StagePrefix(app), lifespan="off", text_mime_types=_TEXT_TYPES)
     finally:
         gc.freeze()
         gc.enable()

@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 from graphql_api import codes
 from graphql_api.auth import Authenticator
 from graphql_api.blocking import RunBlocking, in_thread
-from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
+from graphql_api.bodies import BodyTooLarge, dump_json, load_json, payload_size, read_body
 from graphql_api.budget import Budget, for_request
 from graphql_api.errors import (
     BudgetExhausted,
@@ -290,7 +290,7 @@ class LegacyRoutes:
         last: Todo | None = None
         for todo in sweep:
             item = dump_json(legacy_item(todo))
-            room -= len(item) + 1
+            room -= payload_size(item) + 1
             if room < 0 and last is not None:
                 return _page_body(items, sweep, last)
             items.append(item)

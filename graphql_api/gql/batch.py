@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphql_api import codes
+from graphql_api.bodies import payload_size
 from graphql_api.refusal import Refusal
 
 
@@ -36,20 +37,23 @@ def checked_batch(payload: list[Any], max_batch: int) -> list[dict[str, Any]]:
 
 
 def bounded_batch(answers: Sequence[bytes], limit: int, too_large: Callable[[int], bytes]) -> bytes:
-    """The batch's answers as one JSON array of at most `limit` bytes: the first answers
-    that fit with the rest each replaced by `too_large(total size)`, so the array keeps one
-    answer per operation, in order (the replaced ones' mutations did run)."""
-    total = 2 + sum(map(len, answers)) + len(answers) - 1
+    """The batch's answers as one JSON array taking at most `limit` bytes of Lambda's payload
+    (`payload_size`): the first answers that fit with the rest each replaced by
+    `too_large(total size)`, so the array keeps one answer per operation, in order (the
+    replaced ones' mutations did run)."""
+    sizes = [payload_size(answer) for answer in answers]
+    total = 2 + sum(sizes) + len(answers) - 1
     if total <= limit:
         return b"[" + b",".join(answers) + b"]"
     placeholder = too_large(total)
+    placeholder_size = payload_size(placeholder)
     kept: list[bytes] = []
     used = 2 + len(answers) - 1
-    for index, answer in enumerate(answers):
+    for index, (answer, size) in enumerate(zip(answers, sizes, strict=True)):
         later = len(answers) - index - 1
-        if used + len(answer) + later * len(placeholder) > limit:
+        if used + size + later * placeholder_size > limit:
             break
         kept.append(answer)
-        used += len(answer)
+        used += size
     kept.extend([placeholder] * (len(answers) - len(kept)))
     return b"[" + b",".join(kept) + b"]"

@@ -19,7 +19,7 @@ from strawberry.types.graphql import OperationType
 from graphql_api import codes
 from graphql_api.auth import Authenticator
 from graphql_api.blocking import RunBlocking, in_thread
-from graphql_api.bodies import BodyTooLarge, dump_json, load_json, read_body
+from graphql_api.bodies import BodyTooLarge, dump_json, load_json, payload_size, read_body
 from graphql_api.budget import Budget, for_request
 from graphql_api.config import Settings
 from graphql_api.errors import TodoError
@@ -162,11 +162,13 @@ class GraphQLEndpoint:
         )
 
     def _bounded(self, body: bytes) -> bytes:
-        """The body, or an error in its place where it is over what Lambda can return (API
-        Gateway would answer 502 with no explanation)."""
-        if len(body) <= self._settings.max_response_bytes:
+        """The body, or an error in its place where it would take more of Lambda's response
+        payload than the bound (over Lambda's limit, API Gateway answers 502 with no
+        explanation)."""
+        size = payload_size(body)
+        if size <= self._settings.max_response_bytes:
             return body
-        return self._too_large(len(body))
+        return self._too_large(size)
 
     def _too_large(self, size: int) -> bytes:
         limit = self._settings.max_response_bytes

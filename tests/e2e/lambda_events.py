@@ -126,3 +126,10 @@ def _rest_v1(
         title = "-".join(part.capitalize() for part in name.split("-"))
         payload["headers"][title] = value
         payload["multiValueHeaders"][title] = [value]
+
+
+def payload_size(response: dict[str, Any]) -> int:
+    """The bytes of `response` as the Lambda Python 3.12+ runtime serialises it into the
+    invocation payload (awslambdaric's marshaller: `json` with `ensure_ascii=False`), which
+    Lambda's 6 MB response limit counts."""
+    return len(json.dumps(response, ensure_ascii=False).encode())
