@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from graphql_api.bodies import payload_size
 from graphql_api.gql.batch import bounded_batch, checked_batch
 from graphql_api.refusal import Refusal
 
@@ -35,20 +36,25 @@ def test_unusable_batch_is_refused_whole(payload: list[object], code: str, messa
 
 def test_answers_that_fit_make_a_json_array() -> None:
     answers = [b'{"data":1}', b'{"data":2}']
-    body = bounded_batch(answers, 23, too_large)
+    body = bounded_batch(answers, 27, too_large)
     assert body == b'[{"data":1},{"data":2}]'
-    assert len(body) == 23
+    assert (len(body), payload_size(body)) == (23, 27)  # each `"` escaped in Lambda's payload
+
+
+def test_the_limit_counts_the_escaped_bytes() -> None:
+    body = bounded_batch([b'{"data":1}', b'{"data":2}'], 26, too_large)  # 23 raw, 27 escaped
+    assert json.loads(body) == [{"errors": [{"size": 27}]}] * 2
 
 
 def test_answers_past_the_limit_are_replaced_keeping_one_per_operation() -> None:
-    answers = [b'{"data":"' + b"x" * 50 + b'"}' for _ in range(4)]  # 61 bytes each
-    # The whole array would be 249 bytes; a placeholder takes 27. Two answers and two
-    # placeholders take 181, a third answer would make 215.
+    answers = [b'{"data":"' + b"x" * 50 + b'"}' for _ in range(4)]  # 61 bytes, 65 escaped
+    # Escaped, the whole array would be 265 bytes; a placeholder takes 31. Two answers and two
+    # placeholders take 197, a third answer would make 231.
     body = bounded_batch(answers, 200, too_large)
-    assert len(body) == 181
-    assert json.loads(body) == [{"data": "x" * 50}] * 2 + [{"errors": [{"size": 249}]}] * 2
+    assert (len(body), payload_size(body)) == (181, 197)
+    assert json.loads(body) == [{"data": "x" * 50}] * 2 + [{"errors": [{"size": 265}]}] * 2
 
 
 def test_every_answer_is_replaced_when_none_fits() -> None:
     body = bounded_batch([b'{"data":"' + b"x" * 100 + b'"}'] * 2, 100, too_large)
-    assert json.loads(body) == [{"errors": [{"size": 225}]}] * 2
+    assert json.loads(body) == [{"errors": [{"size": 233}]}] * 2
