@@ -1,4 +1,5 @@
-"""What one request may spend: stored items examined across all its fields, and time.
+"""What one request may spend: stored items examined and bytes of todos read, across all its
+fields, and time.
 
 A door opens one `Budget` per request; the service draws on it before each call to storage, so
 every part of a request that starts can finish, and the parts after the budget runs out are
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 
-from graphql_api.errors import DeadlineReached, ReadLimitReached
+from graphql_api.errors import DeadlineReached, ReadBytesLimitReached, ReadLimitReached
+from graphql_api.model import Todo, stored_bytes
+
+UNBOUNDED = 2**63
 
 
 class Budget:
@@ -24,12 +28,15 @@ class Budget:
         self,
         *,
         max_examined: int,
+        max_read_bytes: int = UNBOUNDED,
         deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`deadline` is a `clock()` reading; None for no deadline."""
         self._max_examined = max_examined
         self._left = max_examined
+        self._max_read_bytes = max_read_bytes
+        self._bytes_left = max_read_bytes
         self._deadline = deadline
         self._clock = clock
         self._lock = threading.Lock()
@@ -40,14 +47,20 @@ class Budget:
         *,
         max_examined: int,
         seconds: float,
+        max_read_bytes: int = UNBOUNDED,
         clock: Callable[[], float] = time.monotonic,
     ) -> Budget:
-        return cls(max_examined=max_examined, deadline=clock() + seconds, clock=clock)
+        return cls(
+            max_examined=max_examined,
+            max_read_bytes=max_read_bytes,
+            deadline=clock() + seconds,
+            clock=clock,
+        )
 
     @classmethod
     def unlimited(cls) -> Budget:
         """For callers with no request around them (scripts, tests of the rules)."""
-        return cls(max_examined=2**63)
+        return cls(max_examined=UNBOUNDED)
 
     @property
     def examined(self) -> int:
@@ -67,13 +80,26 @@ class Budget:
         with self._lock:
             if self._left <= 0:
                 raise ReadLimitReached(self._max_examined)
+            if self._bytes_left <= 0:
+                raise ReadBytesLimitReached(self._max_read_bytes)
             granted = min(wanted, self._left)
             self._left -= granted
             return granted
 
+    @property
+    def bytes_left(self) -> int:
+        return max(self._bytes_left, 0)
+
     def release(self, unused: int) -> None:
         with self._lock:
             self._left += unused
+
+    def count_read(self, todos: Iterable[Todo]) -> None:
+        """Charge what a read brought back. A read that starts may finish (a page is at most
+        100 todos, or one DynamoDB response of 1 MB); the reads after it are refused."""
+        size = sum(map(stored_bytes, todos))
+        with self._lock:
+            self._bytes_left -= size
 
 
 # A request's work runs in worker threads, which carry the context they were started from.
@@ -90,7 +116,12 @@ DEADLINE_MARGIN_S = 1.0
 
 
 def for_request(
-    lambda_context: object | None, *, max_examined: int, timeout: float, overrun: float = 0.0
+    lambda_context: object | None,
+    *,
+    max_examined: int,
+    max_read_bytes: int,
+    timeout: float,
+    overrun: float = 0.0,
 ) -> Budget:
     """A request's budget: `timeout` seconds from now, or less when Lambda's invocation ends
     sooner (its context knows the remaining time), keeping `overrun` (how long storage calls
@@ -101,6 +132,8 @@ def for_request(
     )
     if remaining_ms is not None:
         seconds = min(timeout, remaining_ms() / 1000 - DEADLINE_MARGIN_S - overrun)
-    budget = Budget.starting_now(max_examined=max_examined, seconds=seconds)
+    budget = Budget.starting_now(
+        max_examined=max_examined, max_read_bytes=max_read_bytes, seconds=seconds
+    )
     _current.set(budget)
     return budget

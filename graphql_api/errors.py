@@ -102,6 +102,19 @@ class ReadLimitReached(BudgetExhausted):
         self.limit = limit
 
 
+class ReadBytesLimitReached(ReadLimitReached):
+    """The todos a request has read are as large as the largest answer it may send: reading
+    more could only build an answer to refuse."""
+
+    def __init__(self, limit: int) -> None:
+        TodoError.__init__(
+            self,
+            f"This request has read {limit:,} bytes of todos, as much as one answer may carry; "
+            "ask for the rest in another request.",
+        )
+        self.limit = limit
+
+
 class DeadlineReached(BudgetExhausted):
     def __init__(self) -> None:
         super().__init__(

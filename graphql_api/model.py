@@ -42,6 +42,17 @@ class Todo:
     """Where storage holds it, exactly as stored; None for a todo not read from storage."""
 
 
+def stored_bytes(todo: Todo) -> int:
+    """A todo's text in UTF-8, and a fixed allowance for its names and numbers."""
+    content = todo.content or ""
+    text = len(content) if content.isascii() else len(content.encode())
+    return text + len(todo.id) + len(todo.user_id) + len(todo.status) + _FIXED_BYTES
+
+
+# Attribute names, version and times, as DynamoDB counts an item's size (a little over).
+_FIXED_BYTES = 80
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
     """Who a request acts for: a verified user id, and whether that user is an admin."""
@@ -96,6 +107,8 @@ class TodoQuery:
     status: str | None = None
     newest_first: bool = True
     max_examined: int = 1_000
+    max_bytes: int | None = None
+    """Stop after the todo that takes the page's todos (`stored_bytes`) to this many."""
 
     @property
     def listing(self) -> Listing:

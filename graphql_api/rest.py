@@ -266,6 +266,7 @@ class LegacyRoutes:
         return for_request(
             context,
             max_examined=max_examined,
+            max_read_bytes=self._list_max_bytes,
             timeout=self._request_timeout,
             overrun=self._overrun,
         )

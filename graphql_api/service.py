@@ -82,8 +82,10 @@ class Sweep:
             except BudgetExhausted:
                 self.cut_short = True
                 return
-            page = self._repository.list_todos(replace(query, max_examined=allowance))
+            bounded = replace(query, max_examined=allowance, max_bytes=self._budget.bytes_left)
+            page = self._repository.list_todos(bounded)
             self._budget.release(allowance - page.examined)
+            self._budget.count_read(page.todos)
             yield from page.todos
             if not page.has_next:
                 return
@@ -118,6 +120,7 @@ class TodoService:
         if possible:
             budget.reserve(len(possible))
             found = self._repository.get_many(possible)
+            budget.count_read(found.values())
         return [_visible(caller, found.get(todo_id)) for todo_id in todo_ids]
 
     def list_todos(
@@ -142,9 +145,11 @@ class TodoService:
             status,
             newest_first,
             max_examined=budget.reserve(self._page_sizes.max_examined),
+            max_bytes=budget.bytes_left,
         )
         page = self._repository.list_todos(query)
         budget.release(query.max_examined - page.examined)
+        budget.count_read(page.todos)
         return page
 
     def sweep(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from graphql_api.errors import TodoNotFound, VersionConflict
-from graphql_api.model import Page, Position, Todo, TodoQuery
+from graphql_api.model import Page, Position, Todo, TodoQuery, stored_bytes
 from graphql_api.repository import Claim, Claimed
 from graphql_api.repository.documents import StoredDocument, TrustedDocument
 
@@ -31,10 +31,13 @@ class InMemoryTodoRepository:
             after = self._position_key(query.after, query)
             ordered = [t for t, k in zip(ordered, keys, strict=True) if _beyond(k, after, query)]
         matches: list[Todo] = []
+        bytes_left = query.max_bytes
         for examined, todo in enumerate(ordered, start=1):
             if query.status is None or todo.status == query.status:
                 matches.append(todo)
-            if len(matches) > query.first:
+                if bytes_left is not None:
+                    bytes_left -= stored_bytes(todo)
+            if len(matches) > query.first or (bytes_left is not None and bytes_left <= 0):
                 todos = tuple(matches[: query.first])
                 return Page(todos, True, Position.of(todos[-1]), query.listing, examined)
             if examined == query.max_examined and examined < len(ordered):

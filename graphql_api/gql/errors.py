@@ -33,6 +33,7 @@ from graphql_api.errors import (
     IdempotencyKeyReused,
     InvalidQuery,
     InvalidTodo,
+    ReadBytesLimitReached,
     ReadLimitReached,
     ServiceUnavailable,
     TodoError,
@@ -95,6 +96,8 @@ def field_error(error: TodoError) -> GraphQLError:
             extensions = {"code": codes.BAD_USER_INPUT, "argument": error.argument}
         case Forbidden():
             extensions = {"code": codes.FORBIDDEN, "argument": error.field}
+        case ReadBytesLimitReached():
+            extensions = {"code": codes.READ_LIMIT_EXCEEDED, "limitBytes": error.limit}
         case ReadLimitReached():
             extensions = {"code": codes.READ_LIMIT_EXCEEDED, "limit": error.limit}
         case DeadlineReached():

@@ -18,7 +18,7 @@ from strawberry.types.graphql import OperationType
 
 from graphql_api import codes
 from graphql_api.auth import Authenticator
-from graphql_api.blocking import RunBlocking, in_thread
+from graphql_api.blocking import RunBlocking, in_thread, one_at_a_time
 from graphql_api.bodies import BodyTooLarge, dump_json, load_json, payload_size, read_body
 from graphql_api.budget import Budget, for_request
 from graphql_api.config import Settings
@@ -79,7 +79,7 @@ class GraphQLEndpoint:
             budget = self._budget(request)
             if isinstance(params, list):
                 return await self._batch(params, caller, budget, media_type)
-            context = Context(self._service, caller, budget, run=self._run)
+            context = Context(self._service, caller, budget, run=one_at_a_time(self._run))
             result = await self._operation(params, allowed, context)
         except Refusal as exc:
             headers = {**self._cache_headers(request, ok=False), **(exc.headers or {})}
@@ -100,7 +100,7 @@ class GraphQLEndpoint:
         cost = CostAccount()
         answers = []
         for params in operations:
-            context = Context(self._service, caller, budget, cost, self._run)
+            context = Context(self._service, caller, budget, cost, one_at_a_time(self._run))
             try:
                 result = await self._operation(params, _POST_OPERATIONS, context)
                 answer, _ = _body_and_status(result, media_type)
@@ -157,6 +157,7 @@ class GraphQLEndpoint:
         return for_request(
             request.scope.get("aws.context"),
             max_examined=self._settings.request_max_examined,
+            max_read_bytes=self._settings.max_response_bytes,
             timeout=self._settings.request_timeout,
             overrun=self._settings.dynamodb_overrun_s,
         )

@@ -22,7 +22,15 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 from graphql_api.errors import ServiceUnavailable, TodoNotFound, VersionConflict
-from graphql_api.model import MAX_TIME_MS, MAX_VERSION, Page, Position, Todo, TodoQuery
+from graphql_api.model import (
+    MAX_TIME_MS,
+    MAX_VERSION,
+    Page,
+    Position,
+    Todo,
+    TodoQuery,
+    stored_bytes,
+)
 from graphql_api.repository import Claim, Claimed
 from graphql_api.repository.faults import RETRY_AFTER_THROTTLED_S, faults
 from graphql_api.repository.table import EXPIRES_AT, RECORD_KEY, USER_INDEX, is_live
@@ -90,7 +98,7 @@ class DynamoDBTodoRepository:
         request = self._list_request(query)
         read = self._client.query if query.user_id is not None else self._client.scan
         start = _start_key(query.after, by_user=query.user_id is not None)
-        matches: list[Todo] = []
+        matches = _Matches(query)
         examined = 0
         while True:
             wanted = query.first + 1 - len(matches)  # one more than asked: is there a next page?
@@ -98,7 +106,7 @@ class DynamoDBTodoRepository:
             paging: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             response = read(**request, **paging, Limit=min(limit, query.max_examined - examined))
             examined += response["ScannedCount"]  # unreadable items included: they cost a read
-            if _gather(response["Items"], matches, query.first + 1):
+            if matches.gather(response["Items"]):
                 todos = tuple(matches[: query.first])
                 return Page(todos, True, Position.of(todos[-1]), query.listing, examined)
             last = response.get("LastEvaluatedKey")
@@ -328,16 +336,31 @@ def _condition(
     return " AND ".join(parts)
 
 
-def _gather(items: Sequence[Item], matches: list[Todo], wanted: int) -> bool:
-    """Add the readable `items`, in order, to `matches` until it holds `wanted`; whether it
-    does. Items after that stay unread: the next page starts before them."""
-    for item in items:
-        todo = _readable(item)
-        if todo is not None:
-            matches.append(todo)
-            if len(matches) == wanted:
-                return True
-    return False
+class _Matches(list[Todo]):
+    """A page's todos as they are read, until the page is full: one more than it shows (which
+    tells there is a next page), or its todos as large as `query.max_bytes`."""
+
+    def __init__(self, query: TodoQuery) -> None:
+        super().__init__()
+        self._wanted = query.first + 1
+        self._bytes_left = query.max_bytes
+
+    def gather(self, items: Sequence[Item]) -> bool:
+        """Add the readable `items`, in order, until the page is full; whether it is. Items
+        after that stay unread: the next page starts before them."""
+        for item in items:
+            todo = _readable(item)
+            if todo is not None:
+                self.append(todo)
+                if len(self) == self._wanted or self._out_of_bytes(todo):
+                    return True
+        return False
+
+    def _out_of_bytes(self, todo: Todo) -> bool:
+        if self._bytes_left is None:
+            return False
+        self._bytes_left -= stored_bytes(todo)
+        return self._bytes_left <= 0
 
 
 def _key(todo_id: str) -> dict[str, AttributeValueTypeDef]:

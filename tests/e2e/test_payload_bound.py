@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from tests.conftest import CallCounter
 from tests.e2e.lambda_events import (
     Handler,
     LambdaContext,
@@ -88,3 +91,28 @@ def test_graphql_over_http_media_type_leaves_as_text_not_base64(handler: Handler
     assert headers["content-type"] == "application/graphql-response+json"
     assert response["isBase64Encoded"] is False
     assert json.loads(response["body"])["data"] == {"__typename": "Query"}
+
+
+@pytest.mark.parametrize("selected", ["content", "id"])
+def test_the_heaviest_read_stops_reading_at_what_one_answer_may_carry(
+    handler: Handler, calls: CallCounter, selected: str
+) -> None:
+    _plant(handler, 100, "x" * 10_000)
+    calls.reset()
+    # Twenty pages of 100 todos of 10,000 characters: 20 MB read (and, with their content,
+    # built) for an answer that could never leave. The request stops reading at 5 MB.
+    fields = " ".join(f"f{n}: todos(first: 100) {{ nodes {{ {selected} }} }}" for n in range(20))
+    response = handler(graphql_post("http_api_v2", f"{{ {fields} }}"), LambdaContext())
+    assert payload_size(response) < BOUND
+    body = json.loads(response["body"])
+    answered = [name for name, page in body["data"].items() if page is not None]
+    refused = {e["path"][0]: e["extensions"] for e in body["errors"]}
+    assert answered == [f"f{n}" for n in range(len(answered))]
+    assert 4 <= len(answered) <= 6
+    assert sorted(refused) == sorted(f"f{n}" for n in range(len(answered), 20))
+    assert list(refused.values()) == [{"code": "READ_LIMIT_EXCEEDED", "limitBytes": BOUND}] * len(
+        refused
+    )
+    # DynamoDB answers at most 1 MB a call, so two a page; none for the refused fields.
+    assert calls.operations == ["Scan"] * len(calls.operations)
+    assert len(calls.operations) <= 2 * len(answered)

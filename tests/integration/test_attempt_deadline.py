@@ -32,7 +32,7 @@ def test_no_attempt_starts_once_the_requests_time_is_out(
     sent = sent_by(dynamodb)
 
     def request() -> None:
-        for_request(None, max_examined=1, timeout=0.0)
+        for_request(None, max_examined=1, max_read_bytes=1, timeout=0.0)
         dynamodb.get_item(TableName=table, Key={"id": {"S": "t-1"}})
 
     with pytest.raises(DeadlineReached):
@@ -42,7 +42,7 @@ def test_no_attempt_starts_once_the_requests_time_is_out(
 
 def test_calls_outside_a_request_have_no_deadline(dynamodb: DynamoDBClient, table: str) -> None:
     sent = sent_by(dynamodb)
-    contextvars.copy_context().run(for_request, None, max_examined=1, timeout=0.0)
+    contextvars.copy_context().run(for_request, None, max_examined=1, max_read_bytes=1, timeout=0.0)
 
     dynamodb.get_item(TableName=table, Key={"id": {"S": "t-1"}})
 

@@ -22,6 +22,7 @@ SAMPLES: dict[type[errors.TodoError], errors.TodoError] = {
     errors.Forbidden: errors.Forbidden("userId", "must be your own user id"),
     errors.IdempotencyKeyReused: errors.IdempotencyKeyReused("k"),
     errors.ReadLimitReached: errors.ReadLimitReached(1_000),
+    errors.ReadBytesLimitReached: errors.ReadBytesLimitReached(5_000_000),
     errors.DeadlineReached: errors.DeadlineReached(),
     errors.ServiceUnavailable: errors.ServiceUnavailable("ReadTimeout", "GetItem", retry_after=2),
 }

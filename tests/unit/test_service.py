@@ -8,6 +8,7 @@ from graphql_api.errors import (
     InvalidCursor,
     InvalidQuery,
     InvalidTodo,
+    ReadBytesLimitReached,
     ReadLimitReached,
     TodoNotFound,
 )
@@ -200,6 +201,34 @@ def test_parts_after_the_deadline_are_refused_and_earlier_ones_stand(
     with pytest.raises(DeadlineReached):
         service.list_todos(ANYONE, budget)
     assert [t.id for t in service.list_todos(ANYONE, free()).todos] == [kept.id]
+
+
+def test_a_request_stops_reading_once_it_has_read_what_one_answer_may_carry(
+    service: TodoService,
+) -> None:
+    for _ in range(6):
+        service.create(ANYONE, free(), user_id="ann", content="x" * 1_000)
+    budget = Budget(max_examined=1_000, max_read_bytes=2_500)
+    first = service.list_todos(ANYONE, budget, first=2)  # about 2,200 bytes: may read on
+    second = service.list_todos(ANYONE, budget, first=2)  # ends at the todo past the bound
+    assert (len(first.todos), len(second.todos), second.has_next) == (2, 1, True)
+    examined = budget.examined
+    with pytest.raises(ReadBytesLimitReached) as refused:
+        service.list_todos(ANYONE, budget, first=2)
+    with pytest.raises(ReadBytesLimitReached):
+        service.get(ANYONE, budget, first.todos[0].id)
+    assert refused.value.limit == 2_500
+    assert budget.examined == examined  # the refused reads examined nothing
+
+
+def test_a_sweep_ends_where_the_bytes_run_out_and_says_it_was_cut_short(
+    service: TodoService,
+) -> None:
+    for _ in range(300):
+        service.create(ANYONE, free(), user_id="ann", content="x" * 1_000)
+    sweep = service.sweep(ANYONE, Budget(max_examined=10**6, max_read_bytes=150_000))
+    assert 100 <= len(list(sweep)) < 300
+    assert sweep.cut_short
 
 
 def test_a_request_examines_no_more_than_its_budget_across_listings(
