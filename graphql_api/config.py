@@ -30,6 +30,8 @@ class Settings:
     max_examined: int = 1_000
     request_max_examined: int = 2_000
     max_cost: int = 5_000
+    request_max_writes: int = 25
+    request_max_write_bytes: int = 256 * 1024
     # Lambda answers at most 6 MB; the rest is headroom for headers and the envelope.
     max_response_bytes: int = 5_000_000
     request_timeout: float = 10.0
@@ -87,6 +89,10 @@ class Settings:
                 env, "TODO_REQUEST_MAX_EXAMINED", defaults.request_max_examined
             ),
             max_cost=_int(env, "TODO_MAX_COST", defaults.max_cost),
+            request_max_writes=_int(env, "TODO_REQUEST_MAX_WRITES", defaults.request_max_writes),
+            request_max_write_bytes=_int(
+                env, "TODO_REQUEST_MAX_WRITE_BYTES", defaults.request_max_write_bytes
+            ),
             max_response_bytes=_int(env, "TODO_MAX_RESPONSE_BYTES", defaults.max_response_bytes),
             request_timeout=_float(env, "TODO_REQUEST_TIMEOUT", defaults.request_timeout),
             introspection=_bool(env, "TODO_INTROSPECTION", defaults.introspection),

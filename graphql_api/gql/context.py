@@ -20,10 +20,12 @@ from graphql_api.service import TodoService
 
 @dataclass
 class CostAccount:
-    """What a request's operations have cost so far: the operations of a batch share one
-    cost limit, as they share one budget."""
+    """What a request's operations have cost and written so far: the operations of a batch
+    share one cost limit and one write limit, as they share one budget."""
 
     spent: int = 0
+    writes: int = 0
+    write_bytes: int = 0
 
 
 @dataclass

@@ -8,7 +8,9 @@ the work of answering it, per request rather than per field. The model, in units
 - `todos` costs what it reads: `first` items (the default page size when absent), or, with a
   `status` filter, the items one page may examine (`max_examined`); under it, `edges` and
   `nodes` multiply their sub-selection by `first`;
-- `todo(id:)` costs one read; each mutation field one write (`write`);
+- `todo(id:)` costs one read; each mutation field one write (`write`), and counts against the
+  request's writes (`max_writes`) and the bytes its input's text carries (`max_write_bytes`),
+  so a request's writes are bounded before any is made;
 - introspection (`__schema`, `__type`) costs exactly the fields its answer holds in this
   schema (see `introspection_cost`), so nested introspection is priced as it will answer;
 - `first` from a variable is priced at the request's value (or the variable's default); a
@@ -39,6 +41,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     NullValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -73,17 +76,30 @@ class CostModel:
     max_examined: int = 1_000
     write: int = 10
     limit: int = 5_000
+    max_writes: int = 25
+    max_write_bytes: int = 256 * 1024
 
 
 class _Cost(NamedTuple):
     """A selection's cost: `fixed` once, plus `per_item` for each item of the page around it
-    (only selections on a connection have items; elsewhere `per_item` stays 0)."""
+    (only selections on a connection have items; elsewhere `per_item` stays 0); and the
+    writes in it, with the bytes of text their inputs carry (only on the mutation root)."""
 
     fixed: int
     per_item: int
+    writes: int = 0
+    write_bytes: int = 0
 
 
 _NOTHING = _Cost(0, 0)
+
+
+class Price(NamedTuple):
+    """What an operation costs, and the writes it makes with the bytes of text they carry."""
+
+    cost: int
+    writes: int = 0
+    write_bytes: int = 0
 
 
 def operation_cost(
@@ -94,13 +110,23 @@ def operation_cost(
     schema: GraphQLSchema,
 ) -> int:
     """The cost of the operation a request runs; 0 when there is no such operation."""
-    return _priced(document, operation_name, variables, model, schema).cost
+    return operation_price(document, operation_name, variables, model, schema).cost
+
+
+def operation_price(
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    model: CostModel,
+    schema: GraphQLSchema,
+) -> Price:
+    return _priced(document, operation_name, variables, model, schema).price
 
 
 class _Priced(NamedTuple):
-    cost: int
+    price: Price
     static: bool
-    """No variable's value went into the cost: every request of the document costs the same."""
+    """No variable's value went into the price: every request of the document costs the same."""
 
 
 def _priced(
@@ -112,7 +138,7 @@ def _priced(
 ) -> _Priced:
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return _Priced(0, static=True)
+        return _Priced(Price(0), static=True)
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -120,16 +146,17 @@ def _priced(
     try:
         pricer.price_fragments(fragments.values())
         root = schema.get_root_type(operation.operation)
-        cost = pricer.selection_set(operation.selection_set, root).fixed
+        cost = pricer.selection_set(operation.selection_set, root)
     except RecursionError:
         # Deeper than the interpreter's stack: validation bounds depth well below this, so
         # only a document that skipped it gets here, and it is priced as the most there is.
-        return _Priced(CAP, static=True)
-    return _Priced(cost, static=not pricer.read_variables)
+        return _Priced(Price(CAP, CAP, CAP), static=True)
+    price = Price(cost.fixed, cost.writes, cost.write_bytes)
+    return _Priced(price, static=not pricer.read_variables)
 
 
 class CostCache:
-    """The costs of the documents no variable's value prices, by text and operation name.
+    """The prices of the documents no variable's value prices, by text and operation name.
 
     Clients send the same few documents over and over, and pricing one walks it whole; a
     document whose `first` (or `status`, or `__type` name) comes from a variable is priced
@@ -138,9 +165,9 @@ class CostCache:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._costs: dict[tuple[str, str | None], int] = {}
+        self._prices: dict[tuple[str, str | None], Price] = {}
 
-    def cost(
+    def price(
         self,
         query: str,
         document: DocumentNode,
@@ -148,17 +175,17 @@ class CostCache:
         variables: Mapping[str, Any] | None,
         model: CostModel,
         schema: GraphQLSchema,
-    ) -> int:
+    ) -> Price:
         key = (query, operation_name)
-        cost = self._costs.get(key)
-        if cost is not None:
-            return cost
+        price = self._prices.get(key)
+        if price is not None:
+            return price
         priced = _priced(document, operation_name, variables, model, schema)
         if priced.static:
-            if len(self._costs) >= self._size:
-                del self._costs[next(iter(self._costs))]
-            self._costs[key] = priced.cost
-        return priced.cost
+            if len(self._prices) >= self._size:
+                del self._prices[next(iter(self._prices))]
+            self._prices[key] = priced.price
+        return priced.price
 
 
 def _add(a: int, b: int) -> int:
@@ -187,6 +214,7 @@ class _Pricer:
             d.variable.name.value: d.default_value for d in operation.variable_definitions or ()
         }
         self._fragments: dict[str, _Cost] = {}
+        self._variable_bytes: dict[str, int] = {}
         self._introspector = IntrospectionPricer(schema, fragments, CAP)
 
     def price_fragments(self, definitions: Iterable[FragmentDefinitionNode]) -> None:
@@ -213,7 +241,7 @@ class _Pricer:
                     ready.append(dependant)
 
     def selection_set(self, selection_set: SelectionSetNode, on: GraphQLNamedType | None) -> _Cost:
-        fixed = per_item = 0
+        fixed = per_item = writes = write_bytes = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 cost = self._field(selection, on)
@@ -224,7 +252,8 @@ class _Pricer:
             else:
                 continue
             fixed, per_item = _add(fixed, cost.fixed), _add(per_item, cost.per_item)
-        return _Cost(fixed, per_item)
+            writes, write_bytes = _add(writes, cost.writes), _add(write_bytes, cost.write_bytes)
+        return _Cost(fixed, per_item, writes, write_bytes)
 
     def _inline_fragment(self, fragment: InlineFragmentNode, on: GraphQLNamedType | None) -> _Cost:
         if fragment.type_condition is not None:
@@ -244,10 +273,35 @@ class _Pricer:
         if parent_name == "Query" and name == "todo":
             return _Cost(_add(1, inner.fixed), 0)  # one read, batched with the others
         if self._is_mutation and parent_name == self._schema.mutation_type.name:  # type: ignore[union-attr]
-            return _Cost(_add(self._model.write, inner.fixed), 0)
+            return _Cost(_add(self._model.write, inner.fixed), 0, 1, self._input_bytes(node))
         if parent_name == _CONNECTION and name in _PAGE_LISTS:
             return _Cost(1, _add(inner.fixed, 0))
         return _Cost(_add(1, inner.fixed), inner.per_item)
+
+    def _input_bytes(self, node: FieldNode) -> int:
+        """The UTF-8 bytes of the text a mutation's input carries, literal or from variables
+        (each variable measured once, however many fields share it)."""
+        total = 0
+        for argument in node.arguments or ():
+            total = _add(total, self._literal_bytes(argument.value))
+        return total
+
+    def _literal_bytes(self, node: ValueNode | None) -> int:
+        if isinstance(node, StringValueNode):
+            return len(node.value.encode(errors="replace"))
+        if isinstance(node, ObjectValueNode):
+            return sum(self._literal_bytes(field.value) for field in node.fields)
+        if not isinstance(node, VariableNode):
+            return 0
+        name = node.name.value
+        if name not in self._variable_bytes:
+            self.read_variables = True
+            self._variable_bytes[name] = (
+                _text_bytes(self._variables[name])
+                if name in self._variables
+                else self._literal_bytes(self._defaults.get(name))
+            )
+        return self._variable_bytes[name]
 
     def _introspection(self, node: FieldNode, selection_set: SelectionSetNode) -> int:
         if node.name.value == "__schema":
@@ -298,6 +352,16 @@ class _Pricer:
         return node  # some other literal: present, and not an int
 
 
+def _text_bytes(value: object) -> int:
+    """The UTF-8 bytes of the strings in a variable's value: a string, or an input object's
+    string fields (inputs here are flat)."""
+    if isinstance(value, str):
+        return len(value.encode(errors="replace"))
+    if isinstance(value, Mapping):
+        return sum(len(v.encode(errors="replace")) for v in value.values() if isinstance(v, str))
+    return 0
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -319,6 +383,11 @@ class CostLimitExceeded(GraphQLError):
     """The operation costs more than what its request has left to spend."""
 
 
+class WriteLimitExceeded(GraphQLError):
+    """The operation's writes would take its request past the writes, or the bytes, one
+    request may write."""
+
+
 class CostLimit:
     """Refuse, before any resolver runs, an operation that costs more than the model's limit;
     tell every executed response what it cost (`extensions.cost`, as GitHub and Shopify do).
@@ -338,19 +407,57 @@ class CostLimit:
         operation_name: str | None,
         variables: Mapping[str, Any] | None,
         account: CostAccount,
-    ) -> int:
-        """The operation's cost, drawn from `account` (which a batch's operations share);
-        CostLimitExceeded where the account cannot pay it."""
-        cost = self._costs.cost(
+    ) -> Price:
+        """The operation's price, drawn from `account` (which a batch's operations share);
+        CostLimitExceeded where the account cannot pay it, WriteLimitExceeded where its
+        writes would take the request past its writes or their bytes."""
+        price = self._costs.price(
             query, document, operation_name, variables, self.model, self._schema
         )
-        if account.spent + cost > self.model.limit:
-            raise self._refusal(cost, account.spent)
-        account.spent += cost
-        return cost
+        if account.spent + price.cost > self.model.limit:
+            raise self._refusal(price.cost, account.spent)
+        if price.writes and (
+            account.writes + price.writes > self.model.max_writes
+            or account.write_bytes + price.write_bytes > self.model.max_write_bytes
+        ):
+            raise self._write_refusal(price, account)
+        account.spent += price.cost
+        account.writes += price.writes
+        account.write_bytes += price.write_bytes
+        return price
 
-    def extensions(self, cost: int) -> dict[str, Any]:
-        return {"cost": {"requested": cost, "limit": self.model.limit}}
+    def extensions(self, price: Price) -> dict[str, Any]:
+        cost: dict[str, Any] = {"requested": price.cost, "limit": self.model.limit}
+        if price.writes:
+            cost["writes"] = price.writes
+            cost["writeBytes"] = price.write_bytes
+        return {"cost": cost}
+
+    def _write_refusal(self, price: Price, account: CostAccount) -> WriteLimitExceeded:
+        model = self.model
+        message = (
+            f"This operation makes {price.writes:,} writes carrying {price.write_bytes:,} bytes; "
+            f"one request may make {model.max_writes:,} carrying {model.max_write_bytes:,}. "
+            "Nothing was written: send fewer writes in each request."
+        )
+        extensions: dict[str, Any] = {
+            "code": codes.WRITE_LIMIT_EXCEEDED,
+            "writes": price.writes,
+            "writeBytes": price.write_bytes,
+            "maxWrites": model.max_writes,
+            "maxWriteBytes": model.max_write_bytes,
+        }
+        if account.writes:
+            message = (
+                f"This operation makes {price.writes:,} writes carrying {price.write_bytes:,} "
+                f"bytes; the batch's earlier operations made {account.writes:,} carrying "
+                f"{account.write_bytes:,} of the {model.max_writes:,} writes and "
+                f"{model.max_write_bytes:,} bytes one request may. Nothing of this operation "
+                "was written: send it in another request."
+            )
+            extensions["spentWrites"] = account.writes
+            extensions["spentWriteBytes"] = account.write_bytes
+        return WriteLimitExceeded(message, extensions=extensions)
 
     def _refusal(self, cost: int, spent: int) -> CostLimitExceeded:
         limit = self.model.limit

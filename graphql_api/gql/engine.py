@@ -46,7 +46,7 @@ from strawberry.types.graphql import OperationType
 from graphql_api import codes, request_log
 from graphql_api.config import Settings
 from graphql_api.gql.context import Context, CostAccount
-from graphql_api.gql.cost import CostLimit, CostLimitExceeded, CostModel
+from graphql_api.gql.cost import CostLimit, CostLimitExceeded, CostModel, WriteLimitExceeded
 from graphql_api.gql.errors import finish
 from graphql_api.gql.limits import (
     alias_limit_rule,
@@ -161,8 +161,8 @@ class Engine:
             record.operation_type = kind.value
         account = context_value.cost if isinstance(context_value, Context) else CostAccount()
         try:
-            cost = self._cost.charge(query, document, operation_name, variable_values, account)
-        except CostLimitExceeded as refusal:
+            price = self._cost.charge(query, document, operation_name, variable_values, account)
+        except (CostLimitExceeded, WriteLimitExceeded) as refusal:
             return ExecutionResult(data=None, errors=[refusal])
         result = execute(
             self._graphql_schema,
@@ -175,7 +175,7 @@ class Engine:
         )
         if isawaitable(result):
             result = await result
-        return ExecutionResult(result.data, result.errors, self._cost.extensions(cost))
+        return ExecutionResult(result.data, result.errors, self._cost.extensions(price))
 
     def _validate(self, query: str) -> tuple[GraphQLError, ...]:
         return tuple(validate(self._graphql_schema, _parsed(query), self._rules))
@@ -193,4 +193,6 @@ def cost_model(settings: Settings) -> CostModel:
         page_size_max=settings.page_size_max,
         max_examined=settings.max_examined,
         limit=settings.max_cost,
+        max_writes=settings.request_max_writes,
+        max_write_bytes=settings.request_max_write_bytes,
     )

@@ -285,13 +285,16 @@ def _expect(params: dict[str, Any], name: str, kind: type) -> None:
 
 
 def _executable(result: ExecutionResult) -> bool:
-    """The document parsed, validated and was within the cost limit: worth remembering."""
+    """The document parsed, validated and was within the cost and write limits: worth
+    remembering."""
     if isinstance(result, PreExecutionError):
         return False
     return not any(
-        (error.extensions or {}).get("code") == codes.COST_LIMIT_EXCEEDED
-        for error in result.errors or ()
+        (error.extensions or {}).get("code") in _PRICED_OUT for error in result.errors or ()
     )
+
+
+_PRICED_OUT = frozenset({codes.COST_LIMIT_EXCEEDED, codes.WRITE_LIMIT_EXCEEDED})
 
 
 def _body_and_status(result: ExecutionResult, media_type: str) -> tuple[dict[str, Any], int]:

@@ -116,3 +116,70 @@ def test_the_heaviest_read_stops_reading_at_what_one_answer_may_carry(
     # DynamoDB answers at most 1 MB a call, so two a page; none for the refused fields.
     assert calls.operations == ["Scan"] * len(calls.operations)
     assert len(calls.operations) <= 2 * len(answered)
+
+
+def _creates(count: int) -> str:
+    create = 'createTodo(input: {userId: "ann", content: $content}) { __typename }'
+    creates = " ".join(f"c{n}: {create}" for n in range(count))
+    return f"mutation($content: String!) {{ {creates} }}"
+
+
+def _batch(*operations: dict[str, Any]) -> dict[str, Any]:
+    body = json.dumps(list(operations))
+    return event("http_api_v2", "POST", "/graphql", body=body)
+
+
+def test_a_batch_of_aliased_creates_is_refused_before_any_write(
+    handler: Handler, calls: CallCounter
+) -> None:
+    # 10 operations x 30 aliased creates sharing one variable: 300 todos, 3 MB, in 113 KB.
+    operation = {"query": _creates(30), "variables": {"content": "x" * 10_000}}
+    response = handler(_batch(*[operation] * 10), LambdaContext())
+    answers = json.loads(response["body"])
+    assert calls.operations == []
+    assert ["data" in answer for answer in answers] == [False] * 10  # a request error: no data
+    error = answers[0]["errors"][0]
+    assert error["extensions"] == {
+        "code": "WRITE_LIMIT_EXCEEDED",
+        "writes": 30,
+        "writeBytes": 30 * (3 + 10_000),
+        "maxWrites": 25,
+        "maxWriteBytes": 262_144,
+    }
+    assert {a["errors"][0]["extensions"]["code"] for a in answers} == {"WRITE_LIMIT_EXCEEDED"}
+
+
+def test_a_batch_shares_one_write_budget_and_what_fits_is_written(
+    handler: Handler, calls: CallCounter
+) -> None:
+    within = {"query": _creates(20), "variables": {"content": "x" * 10_000}}
+    over = {"query": _creates(6), "variables": {"content": "y"}}
+    answers = json.loads(handler(_batch(within, over), LambdaContext())["body"])
+    assert calls.operations == ["PutItem"] * 20
+    assert answers[0]["extensions"]["cost"] == {
+        "requested": 20 * 11,
+        "limit": 5_000,
+        "writes": 20,
+        "writeBytes": 20 * 10_003,
+    }
+    refusal = answers[1]["errors"][0]["extensions"]
+    assert (refusal["code"], refusal["spentWrites"], refusal["spentWriteBytes"]) == (
+        "WRITE_LIMIT_EXCEEDED",
+        20,
+        200_060,
+    )
+    assert "data" not in answers[1]
+
+
+def test_the_bytes_a_request_writes_are_bounded_too(handler: Handler, calls: CallCounter) -> None:
+    # 9 creates of 10,000 four-byte characters: 360 KB, over the 256 KiB bound, in 9 writes.
+    response = handler(
+        graphql_post("http_api_v2", _creates(9), content="\U0001f600" * 10_000), LambdaContext()
+    )
+    error = json.loads(response["body"])["errors"][0]["extensions"]
+    assert (error["code"], error["writes"], error["writeBytes"]) == (
+        "WRITE_LIMIT_EXCEEDED",
+        9,
+        9 * 40_003,
+    )
+    assert calls.operations == []

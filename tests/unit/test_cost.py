@@ -11,7 +11,7 @@ from graphql import get_introspection_query, parse
 from graphql_api.budget import Budget
 from graphql_api.config import Settings
 from graphql_api.gql.context import Context
-from graphql_api.gql.cost import CAP, CostModel, operation_cost
+from graphql_api.gql.cost import CAP, CostModel, Price, operation_cost, operation_price
 from graphql_api.gql.engine import cost_model, create_engine
 from graphql_api.gql.schema import schema
 from graphql_api.model import OPEN_ACCESS, Page, TodoQuery
@@ -210,3 +210,33 @@ def test_each_operation_of_a_document_keeps_its_own_price() -> None:
         result = asyncio.run(engine.execute(query, context_value=context, operation_name=name))
         costs.append((result.extensions or {})["cost"]["requested"])
     assert costs == [1, 41, 1, 41]
+
+
+def price(query: str, **variables: Any) -> Price:
+    return operation_price(parse(query), None, variables, COST_MODEL, schema._schema)
+
+
+def test_a_mutation_counts_its_writes_and_the_bytes_of_its_inputs_text() -> None:
+    assert price(CREATE, input={"content": "milk", "userId": "ann"}) == Price(14, 1, 7)
+    literal = 'mutation { createTodo(input: {content: "é", userId: "ann"}) { __typename } }'
+    assert price(literal) == Price(11, 1, 5)
+    assert price("{ todos { nodes { id } } }") == Price(41, 0, 0)
+
+
+def test_fields_sharing_a_variable_each_write_its_bytes_and_it_is_measured_once() -> None:
+    creates = " ".join(
+        f"c{n}: createTodo(input: {{content: $c}}) {{ __typename }}" for n in range(30)
+    )
+    assert price(f"mutation($c: String!) {{ {creates} }}", c="x" * 10_000) == Price(
+        330, 30, 300_000
+    )
+
+
+def test_writes_in_fragments_on_the_mutation_root_count() -> None:
+    query = """
+    mutation($c: String = "abc") { ...Twice }
+    fragment Twice on Mutation {
+      a: createTodo(input: {content: $c}) { __typename }
+      b: deleteTodo(input: {id: "t-1"}) { __typename }
+    }"""
+    assert price(query) == Price(22, 2, 6)
