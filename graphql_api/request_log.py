@@ -20,9 +20,12 @@ from typing import Any
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("graphql_api.request")
+# nginx's status for a request its client abandoned before the answer: never sent, only logged.
+CLIENT_CLOSED_REQUEST = 499
 
 
 @dataclass
@@ -103,6 +106,10 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_noting_status)
+        except ClientDisconnect:
+            # Gone mid-body: nobody to answer and nothing of ours broke, so no error and no
+            # response (uvicorn sends none to a closed connection).
+            record.status = CLIENT_CLOSED_REQUEST
         except BaseException as exc:
             record.error = record.error or exc
             record.status = record.status or 500  # Starlette's outermost layer answers it

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -321,6 +321,8 @@ class _ByMethod:
         request = Request(scope, receive)
         try:
             response = await self._endpoint(request.method)(request)
+        except ClientDisconnect:
+            raise  # nobody to answer: the request's log line says so (request_log)
         except Exception as exc:
             response = legacy_error(request, exc)
         await response(scope, receive, send)
