@@ -62,7 +62,7 @@ def create_app(
         allow_headers=["*"],
         max_age=600,
     )
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", _signpost, methods=["GET"]),
             Route(
@@ -77,6 +77,10 @@ def create_app(
         middleware=[Middleware(RequestLog)],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
+    # One URL per resource: `/graphql/` is unknown, as any other path. Starlette would redirect
+    # it to an absolute URL built from the request's Host header, which the client chose.
+    app.router.redirect_slashes = False
+    return app
 
 
 async def _signpost(request: Request) -> Response:
