@@ -51,6 +51,7 @@ def create_app(
         list_max_bytes=settings.max_response_bytes,
         request_timeout=settings.request_timeout,
         overrun=settings.dynamodb_overrun_s,
+        private=settings.auth != "none",
         run=run,
     )
     # CORS middleware on /graphql only: the legacy routes answer their own preflights with the
