@@ -139,7 +139,7 @@ def _token_verifier(settings: Settings) -> TokenVerifier | None:
     from graphql_api.tokens import hs256_verifier, jwks_verifier
 
     if settings.jwt_secret is not None:
-        return hs256_verifier(settings.jwt_secret, issuer=issuer, audience=audience)
+        return hs256_verifier(settings.jwt_secret)
     assert issuer is not None
     assert audience is not None
     jwks_url = settings.jwks_url or f"{issuer.rstrip('/')}/.well-known/jwks.json"

@@ -26,11 +26,9 @@ _JWKS_CACHE_S = 3_600
 _JWKS_RETRY_AFTER_S = 2
 
 
-def hs256_verifier(
-    secret: str, *, issuer: str | None = None, audience: str | None = None
-) -> TokenVerifier:
+def hs256_verifier(secret: str) -> TokenVerifier:
     def verify(token: str) -> Claims:
-        return _decoded(token, secret, [HS256], issuer, audience)
+        return _decoded(token, secret, [HS256], None, None)
 
     return verify
 

@@ -100,6 +100,19 @@ def test_the_security_settings_are_read() -> None:
         ({"TODO_JWT_SECRET": "too short"}, "TODO_JWT_SECRET"),
         ({"TODO_JWT_ISSUER": "https://issuer.example"}, "TODO_JWT_AUDIENCE"),
         ({"TODO_JWT_AUDIENCE": "client"}, "TODO_JWT_ISSUER"),
+        (
+            {
+                "TODO_JWT_SECRET": "s" * 32,
+                "TODO_JWT_ISSUER": "https://issuer.example",
+                "TODO_JWT_AUDIENCE": "client",
+            },
+            "TODO_JWT_SECRET .* and TODO_JWT_ISSUER .* set one",
+        ),
+        (
+            {"TODO_TABLE_NAME": "t", "TODO_RECORDS_TABLE": "t"},
+            "TODO_RECORDS_TABLE must name another",
+        ),
+        ({"TODO_RECORDS_TABLE": "todos"}, "TODO_RECORDS_TABLE must name another"),
         ({"TODO_INTROSPECTION": "maybe"}, "TODO_INTROSPECTION"),
     ],
 )
