@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 # botocore's legacy retry mode waits this long before DynamoDB's second attempt, doubling the
 # wait before each one after (its `_retry.json`; no jitter).
 DYNAMODB_FIRST_BACKOFF_S = 0.05
+# The longest life of a token the service verifies itself: a day, the longest Cognito lets
+# an access or ID token live (its default is an hour). A stolen token is good for at most that.
+DEFAULT_JWT_MAX_LIFETIME_S = 86_400
 
 
 class ConfigError(ValueError):
@@ -44,6 +47,7 @@ class Settings:
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwks_url: str | None = None
+    jwt_max_lifetime: int = DEFAULT_JWT_MAX_LIFETIME_S
     admin_claim: str = "cognito:groups"
     admin_group: str = "todo-admins"
     dynamodb_connect_timeout: float = 1.0
@@ -159,6 +163,7 @@ def _auth(env: Mapping[str, str], defaults: Settings) -> dict[str, Any]:
         "jwt_issuer": issuer,
         "jwt_audience": audience,
         "jwks_url": env.get("TODO_JWT_JWKS_URL") or None,
+        "jwt_max_lifetime": _int(env, "TODO_JWT_MAX_LIFETIME", defaults.jwt_max_lifetime),
         "admin_claim": env.get("TODO_ADMIN_CLAIM") or defaults.admin_claim,
         "admin_group": env.get("TODO_ADMIN_GROUP") or defaults.admin_group,
     }
