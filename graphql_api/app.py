@@ -51,6 +51,7 @@ def create_app(
         list_max_bytes=settings.max_response_bytes,
         request_timeout=settings.request_timeout,
         overrun=settings.dynamodb_overrun_s,
+        private=settings.auth != "none",
         run=run,
     )
     # CORS middleware on /graphql only: the legacy routes answer their own preflights with the
@@ -62,7 +63,7 @@ def create_app(
         allow_headers=["*"],
         max_age=600,
     )
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", _signpost, methods=["GET"]),
             Route(
@@ -77,6 +78,10 @@ def create_app(
         middleware=[Middleware(RequestLog)],
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
+    # One URL per resource: `/graphql/` is unknown, as any other path. Starlette would redirect
+    # it to an absolute URL built from the request's Host header, which the client chose.
+    app.router.redirect_slashes = False
+    return app
 
 
 async def _signpost(request: Request) -> Response:

@@ -72,12 +72,21 @@ class JwtAuthenticator:
 
 
 def authorizer_claims(event: Mapping[str, Any] | None) -> Claims | None:
-    """The claims an API Gateway authorizer put in the event, if one did."""
-    if not event:
-        return None
-    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
-    claims = (authorizer.get("jwt") or {}).get("claims") or authorizer.get("claims")
-    return claims if isinstance(claims, Mapping) and claims else None
+    """The claims an API Gateway authorizer put in the event, if one did.
+
+    Any other shape (a Lambda authorizer's context, whose values are strings, such as a `jwt`
+    key; an authorizer or claims that are not objects) carries no claims of ours: the request
+    is then as one that came through no authorizer.
+    """
+    authorizer = _member(_member(event, "requestContext"), "authorizer")
+    claims = _member(_member(authorizer, "jwt"), "claims") or _member(authorizer, "claims")
+    return claims or None
+
+
+def _member(value: object, key: str) -> Mapping[str, Any] | None:
+    """`value[key]` where both are JSON objects, else None."""
+    member = value.get(key) if isinstance(value, Mapping) else None
+    return member if isinstance(member, Mapping) else None
 
 
 def groups(value: object) -> frozenset[str]:

@@ -139,8 +139,10 @@ def _token_verifier(settings: Settings) -> TokenVerifier | None:
     from graphql_api.tokens import hs256_verifier, jwks_verifier
 
     if settings.jwt_secret is not None:
-        return hs256_verifier(settings.jwt_secret, issuer=issuer, audience=audience)
+        return hs256_verifier(settings.jwt_secret, max_lifetime_s=settings.jwt_max_lifetime)
     assert issuer is not None
     assert audience is not None
     jwks_url = settings.jwks_url or f"{issuer.rstrip('/')}/.well-known/jwks.json"
-    return jwks_verifier(jwks_url, issuer=issuer, audience=audience)
+    return jwks_verifier(
+        jwks_url, issuer=issuer, audience=audience, max_lifetime_s=settings.jwt_max_lifetime
+    )

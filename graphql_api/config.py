@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 # botocore's legacy retry mode waits this long before DynamoDB's second attempt, doubling the
 # wait before each one after (its `_retry.json`; no jitter).
 DYNAMODB_FIRST_BACKOFF_S = 0.05
+# The longest life of a token the service verifies itself: a day, the longest Cognito lets
+# an access or ID token live (its default is an hour). A stolen token is good for at most that.
+DEFAULT_JWT_MAX_LIFETIME_S = 86_400
 
 
 class ConfigError(ValueError):
@@ -46,6 +49,7 @@ class Settings:
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwks_url: str | None = None
+    jwt_max_lifetime: int = DEFAULT_JWT_MAX_LIFETIME_S
     admin_claim: str = "cognito:groups"
     admin_group: str = "todo-admins"
     dynamodb_connect_timeout: float = 1.0
@@ -71,8 +75,7 @@ class Settings:
         defaults = cls()
         origins = env.get("TODO_CORS_ORIGINS")
         return cls(
-            table_name=env.get("TODO_TABLE_NAME", defaults.table_name),
-            records_table=env.get("TODO_RECORDS_TABLE", defaults.records_table),
+            **_tables(env, defaults),
             idempotency_ttl=_int(env, "TODO_IDEMPOTENCY_TTL", defaults.idempotency_ttl),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
             dynamodb_endpoint=_base_url(env, "DYNAMODB_ENDPOINT_URL", "http://localhost:8001"),
@@ -133,6 +136,17 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -
     return value
 
 
+def _tables(env: Mapping[str, str], defaults: Settings) -> dict[str, Any]:
+    todos = env.get("TODO_TABLE_NAME", defaults.table_name)
+    records = env.get("TODO_RECORDS_TABLE", defaults.records_table)
+    # The records table's keys are no todo's: one table for both would fail its first write.
+    if todos == records:
+        raise ConfigError(
+            f"TODO_RECORDS_TABLE must name another table than TODO_TABLE_NAME, not {todos!r}"
+        )
+    return {"table_name": todos, "records_table": records}
+
+
 def _auth(env: Mapping[str, str], defaults: Settings) -> dict[str, Any]:
     auth = env.get("TODO_AUTH", defaults.auth).strip().lower()
     if auth not in ("none", "jwt"):
@@ -144,12 +158,18 @@ def _auth(env: Mapping[str, str], defaults: Settings) -> dict[str, Any]:
     issuer, audience = env.get("TODO_JWT_ISSUER") or None, env.get("TODO_JWT_AUDIENCE") or None
     if (issuer is None) != (audience is None):
         raise ConfigError("TODO_JWT_ISSUER and TODO_JWT_AUDIENCE go together: set both or neither")
+    if secret is not None and issuer is not None:
+        raise ConfigError(
+            "TODO_JWT_SECRET (HS256 tokens) and TODO_JWT_ISSUER (an issuer's tokens) are two "
+            "ways to verify tokens: set one"
+        )
     return {
         "auth": auth,
         "jwt_secret": secret,
         "jwt_issuer": issuer,
         "jwt_audience": audience,
         "jwks_url": env.get("TODO_JWT_JWKS_URL") or None,
+        "jwt_max_lifetime": _int(env, "TODO_JWT_MAX_LIFETIME", defaults.jwt_max_lifetime),
         "admin_claim": env.get("TODO_ADMIN_CLAIM") or defaults.admin_claim,
         "admin_group": env.get("TODO_ADMIN_GROUP") or defaults.admin_group,
     }

@@ -15,6 +15,8 @@ import gc
 gc.disable()
 
 import os  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from typing import Any  # noqa: E402
 
 from mangum import Mangum  # noqa: E402
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES  # noqa: E402
@@ -28,23 +30,36 @@ from graphql_api.snapstart import register_hooks  # noqa: E402
 
 
 class StagePrefix:
-    """Serve `/prod/todo` as `/todo` where API Gateway keeps the stage in the path.
-
-    An HTTP API's named stage arrives in `rawPath` (a REST API's `path` has none); the stage
-    becomes the ASGI `root_path`, which Starlette's routing takes off.
-    """
+    """Serve `/prod/todo` as `/todo` where API Gateway keeps the stage in the path; the stage
+    becomes the ASGI `root_path`, which Starlette's routing takes off."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            stage = scope.get("aws.event", {}).get("requestContext", {}).get("stage")
-            prefix = f"/{stage}"
+            prefix = _stage_in_path(scope.get("aws.event", {}))
             path: str = scope["path"]
-            if stage and stage != "$default" and path.startswith(prefix + "/"):
+            if prefix and path.startswith(prefix + "/"):
                 scope = {**scope, "root_path": prefix}
         await self.app(scope, receive, send)
+
+
+def _stage_in_path(event: Mapping[str, Any]) -> str | None:
+    """`/<stage>` where the event's path carries it: a named stage called at the API's own
+    endpoint, which puts the stage first in the URL. A custom domain's API mapping names the
+    stage instead, so its paths never carry it; nor does a REST API's `path`, unless it is
+    its `requestContext.path` (which keeps the stage), as some setups send. Elsewhere a stage
+    named `todo` is no prefix of `/todo/{id}`."""
+    context = event.get("requestContext") or {}
+    stage, domain = context.get("stage"), str(context.get("domainName") or "")
+    if not stage or stage == "$default":
+        return None
+    if not domain.startswith(f"{context.get('apiId')}.execute-api."):
+        return None
+    if event.get("version") != "2.0" and event.get("path") != context.get("path"):
+        return None
+    return f"/{stage}"
 
 
 # Mangum base64-encodes every other type, a third larger in Lambda's payload; GraphQL over

@@ -20,9 +20,12 @@ from typing import Any
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("graphql_api.request")
+# nginx's status for a request its client abandoned before the answer: never sent, only logged.
+CLIENT_CLOSED_REQUEST = 499
 
 
 @dataclass
@@ -103,6 +106,10 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_noting_status)
+        except ClientDisconnect:
+            # Gone mid-body: nobody to answer and nothing of ours broke, so no error and no
+            # response (uvicorn sends none to a closed connection).
+            record.status = CLIENT_CLOSED_REQUEST
         except BaseException as exc:
             record.error = record.error or exc
             record.status = record.status or 500  # Starlette's outermost layer answers it
@@ -160,21 +167,38 @@ def _json_formatter() -> JsonFormatter:
     )
 
 
+# Every character that ends a line somewhere (C0, DEL, C1, U+2028/2029) or drives a terminal
+# (ESC), written as Python writes it in a string literal: a client's `%0A` in a path cannot
+# forge a line, nor its `%1B` recolour one.
+_CONTROLS = {
+    code: ascii(chr(code))[1:-1] for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)
+}
+_CONTROLS_BUT_NEWLINE = {code: text for code, text in _CONTROLS.items() if code != 0x0A}
+
+
 class TextFormatter(logging.Formatter):
     """`09:04:19 INFO  POST /graphql 200 18.4 ms mutation Create dynamodb=1`: the request
-    line's fields in reading order, other records as `logger: message`."""
+    line's fields in reading order, other records as `logger: message`; one line each."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-5s %(message)s", datefmt="%H:%M:%S")
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         if record.name == logger.name and hasattr(record, "durationMs"):
-            record.message = _request_line(record.__dict__)
+            message = _request_line(record.__dict__)
         else:
             # uvicorn logs its every line, start-up included, as "uvicorn.error".
             name = "uvicorn" if record.name == "uvicorn.error" else record.name
-            record.message = f"{name}: {record.message}"
+            message = f"{name}: {record.message}"
+        record.message = message.translate(_CONTROLS)
         return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        """A traceback keeps its lines; any other control character in it is escaped."""
+        return super().formatException(ei).translate(_CONTROLS_BUT_NEWLINE)
+
+    def formatStack(self, stack_info: str) -> str:
+        return stack_info.translate(_CONTROLS_BUT_NEWLINE)
 
 
 def _request_line(fields: dict[str, Any]) -> str:

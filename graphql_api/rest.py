@@ -12,7 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -49,6 +49,9 @@ ALLOW_HEADERS = (
     "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent"
 )
 _CORS = {"Access-Control-Allow-Origin": "*"}
+# Under authentication every answer is one caller's (or says who may not see it): no cache may
+# keep it, nor hand it to another token.
+_PRIVATE = {"Cache-Control": "private, no-store", "Vary": "Authorization"}
 # An ETag we issued: a version, in ASCII digits, within DynamoDB's 38-digit numbers.
 _ETAG = re.compile(r'"([0-9]{1,38})"')
 
@@ -160,9 +163,13 @@ class LegacyRoutes:
         list_max_bytes: int,
         request_timeout: float,
         overrun: float = 0.0,
+        private: bool = False,
         run: RunBlocking = in_thread,
     ) -> None:
+        """`private`: answers are a caller's own (authentication is on); the open API's are
+        the legacy API's, headers included."""
         self._run = run
+        self._headers = _PRIVATE if private else {}
         self._service = service
         self._authenticator = authenticator
         self._max_body_bytes = max_body_bytes
@@ -185,9 +192,9 @@ class LegacyRoutes:
             "OPTIONS": _preflight("OPTIONS,DELETE,PUT,GET"),
         }
         return [
-            Route("/todo", _ByMethod(collection)),
-            Route("/todo/{id}", _ByMethod(item)),
-            Route("/todo/{rest:path}", _UnknownPath(), include_in_schema=False),
+            Route("/todo", _ByMethod(collection, self._headers)),
+            Route("/todo/{id}", _ByMethod(item, self._headers)),
+            Route("/todo/{rest:path}", _UnknownPath(self._headers), include_in_schema=False),
         ]
 
     async def create(self, request: Request) -> Response:
@@ -311,19 +318,27 @@ def _page_body(items: list[bytes], sweep: Sweep, last: Todo) -> bytes:
 class _ByMethod:
     """One path's endpoints by method, as a plain ASGI app, which Starlette routes every
     method to: a method the path does not serve gets 405 in the legacy envelope, with the
-    path's own `Allow`."""
+    path's own `Allow`. Every answer carries `headers` too."""
 
-    def __init__(self, endpoints: Mapping[str, Callable[[Request], Awaitable[Response]]]) -> None:
+    def __init__(
+        self,
+        endpoints: Mapping[str, Callable[[Request], Awaitable[Response]]],
+        headers: Mapping[str, str],
+    ) -> None:
         self.served = frozenset(endpoints)
         self._endpoints = endpoints
+        self._headers = headers
         self._allow = ", ".join(sorted(self.served))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
             response = await self._endpoint(request.method)(request)
+        except ClientDisconnect:
+            raise  # nobody to answer: the request's log line says so (request_log)
         except Exception as exc:
             response = legacy_error(request, exc)
+        response.headers.update(self._headers)
         await response(scope, receive, send)
 
     def _endpoint(self, method: str) -> Callable[[Request], Awaitable[Response]]:
@@ -338,10 +353,15 @@ class _UnknownPath:
     """Any other path under /todo, whatever the method: 404 in the legacy envelope. (API
     Gateway answers such paths itself; the local server and Function URLs reach here.)"""
 
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = headers
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         refusal = Refusal(404, codes.NOT_FOUND, "No such route: use /todo or /todo/{id}.")
-        await legacy_error(request, refusal)(scope, receive, send)
+        response = legacy_error(request, refusal)
+        response.headers.update(self._headers)
+        await response(scope, receive, send)
 
 
 def _optional_string(body: Mapping[str, Any], field: str) -> str | None:

@@ -7,13 +7,14 @@ never import PyJWT and the cryptography library on a cold start.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import jwt
 
 from graphql_api.auth import Claims, TokenVerifier
-from graphql_api.config import ConfigError
+from graphql_api.config import DEFAULT_JWT_MAX_LIFETIME_S, ConfigError
 from graphql_api.errors import ServiceUnavailable, Unauthenticated
 
 HS256 = "HS256"
@@ -27,16 +28,25 @@ _JWKS_RETRY_AFTER_S = 2
 
 
 def hs256_verifier(
-    secret: str, *, issuer: str | None = None, audience: str | None = None
+    secret: str, *, max_lifetime_s: int = DEFAULT_JWT_MAX_LIFETIME_S
 ) -> TokenVerifier:
+    """`max_lifetime_s`: the longest a token may live, from `iat` (or from now) to `exp`."""
+
     def verify(token: str) -> Claims:
-        return _decoded(token, secret, [HS256], issuer, audience)
+        return _lived(_decoded(token, secret, [HS256], None, None), max_lifetime_s)
 
     return verify
 
 
-def jwks_verifier(jwks_url: str, *, issuer: str, audience: str) -> TokenVerifier:
-    """Keys are fetched when a token names one we have not seen, then cached for an hour."""
+def jwks_verifier(
+    jwks_url: str,
+    *,
+    issuer: str,
+    audience: str,
+    max_lifetime_s: int = DEFAULT_JWT_MAX_LIFETIME_S,
+) -> TokenVerifier:
+    """Keys are fetched when a token names one we have not seen, then cached for an hour;
+    `max_lifetime_s` as for `hs256_verifier`."""
     if not jwt.algorithms.has_crypto:
         # Without it every token would be refused as invalid: fail the cold start instead.
         raise ConfigError(
@@ -58,7 +68,7 @@ def jwks_verifier(jwks_url: str, *, issuer: str, audience: str) -> TokenVerifier
             ) from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"The token is not valid: {exc}.", token_given=True) from exc
-        return _decoded(token, key, _JWKS_ALGORITHMS, issuer, audience)
+        return _lived(_decoded(token, key, _JWKS_ALGORITHMS, issuer, audience), max_lifetime_s)
 
     return verify
 
@@ -81,6 +91,27 @@ def _decoded(
     if audience is not None and not _for_audience(claims, audience):
         raise Unauthenticated(
             "The token is not valid: it was issued for another audience.", token_given=True
+        )
+    return claims
+
+
+def _lived(claims: Claims, max_lifetime_s: int) -> Claims:
+    """`claims`, if their times are numbers (PyJWT takes `"exp": "9999999999"` for one) and
+    the token lives no longer than `max_lifetime_s`."""
+    for name in ("exp", "iat", "nbf"):
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise Unauthenticated(
+                f"The token is not valid: {name} must be a number of seconds.", token_given=True
+            )
+    issued = claims.get("iat")
+    # Without `iat`, its life is what is left of it, allowing for an issuer's clock ahead of ours.
+    lifetime = claims["exp"] - (time.time() + _LEEWAY_S if issued is None else issued)
+    if lifetime > max_lifetime_s:
+        raise Unauthenticated(
+            f"The token is not valid: it lives {lifetime:,.0f} s, over the {max_lifetime_s:,} "
+            "this API accepts.",
+            token_given=True,
         )
     return claims
 

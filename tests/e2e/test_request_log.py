@@ -6,14 +6,19 @@ import ast
 import io
 import json
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
 from moto import mock_aws
 
 from graphql_api.request_log import configure_logging
-from tests.e2e.conftest import fresh_handler
+from tests.e2e.conftest import StartServer, fresh_handler
 from tests.e2e.lambda_events import Handler, LambdaContext, event, graphql_post
 
 CREATE = """mutation Create($input: CreateTodoInput!) {
@@ -161,3 +166,74 @@ def test_nothing_in_the_package_calls_print() -> None:
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print"
     ]
     assert calls == []
+
+
+# Every kind of line break and terminal control a client can put in a path, and a forged line.
+CONTROLS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\x1b[31m\x00\x7f\x9b\t"
+FORGED_PATH = f"/todo/a{CONTROLS}09:04:19 INFO  DELETE /todo/b 200 1.0 ms"
+ESCAPED = "\\r\\n\\x0b\\x0c\\x1c\\x1d\\x1e\\x85\\u2028\\u2029\\x1b[31m\\x00\\x7f\\x9b\\t"
+
+
+@contextmanager
+def written(*, text: bool) -> Iterator[io.StringIO]:
+    """What the service's loggers write, formatted as the entry points configure it."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(lambda record: record.name.startswith("graphql_api"))
+    root.addHandler(handler)
+    try:
+        configure_logging("INFO", text=text)
+        yield stream
+    finally:
+        root.removeHandler(handler)
+
+
+def lines_once_written(stream: io.StringIO) -> list[str]:
+    """The lines, once the server (in another thread) has written its request's line."""
+    deadline = time.monotonic() + 10
+    while not stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return stream.getvalue().splitlines()
+
+
+def test_control_characters_in_a_path_forge_no_text_line_on_the_local_server(
+    start_server: StartServer,
+) -> None:
+    with start_server() as url, written(text=True) as stream:
+        reply = httpx.get(url + quote(FORGED_PATH))
+        assert reply.status_code == 404  # a path under /todo that is no todo's
+
+        (line,) = lines_once_written(stream)
+    assert f" INFO  GET /todo/a{ESCAPED}09:04:19 INFO  DELETE /todo/b 200 1.0 ms 404 " in line
+    assert line.isprintable()
+
+
+@pytest.mark.parametrize("text", [True, False], ids=["text", "json"])
+def test_control_characters_forge_no_line_through_lambda(handler: Handler, text: bool) -> None:
+    with written(text=text) as stream:
+        handler(event("rest_api_v1", "GET", FORGED_PATH), LambdaContext())
+        logging.getLogger("graphql_api").warning("a message with %s", CONTROLS)
+
+    request, other = stream.getvalue().splitlines()
+    assert request.isprintable()
+    assert other.isprintable()
+    if text:
+        assert f"GET /todo/a{ESCAPED}09:04:19" in request
+        assert other.endswith(f"WARNING graphql_api: a message with {ESCAPED}")
+    else:
+        assert json.loads(request)["path"] == FORGED_PATH
+        assert json.loads(other)["message"] == f"a message with {CONTROLS}"
+
+
+def test_a_traceback_keeps_its_lines_and_escapes_other_controls() -> None:
+    with written(text=True) as stream:
+        try:
+            raise ValueError("bad\x1b[2J\u2028value")
+        except ValueError:
+            logging.getLogger("graphql_api").exception("failed")
+
+    first, *traceback = stream.getvalue().splitlines()
+    assert first.endswith("ERROR graphql_api: failed")
+    assert traceback[0] == "Traceback (most recent call last):"
+    assert traceback[-1] == "ValueError: bad\\x1b[2J\\u2028value"

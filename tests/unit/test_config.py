@@ -55,6 +55,8 @@ def test_region_falls_back_to_aws_default_region() -> None:
         ("TODO_PAGE_SIZE_MAX", "0"),
         ("DYNAMODB_READ_TIMEOUT", "-1"),
         ("TODO_IDEMPOTENCY_TTL", "0"),
+        ("TODO_JWT_MAX_LIFETIME", "0"),
+        ("TODO_JWT_MAX_LIFETIME", "1d"),
     ],
 )
 def test_unusable_values_are_refused_with_the_variable_named(name: str, value: str) -> None:
@@ -100,6 +102,19 @@ def test_the_security_settings_are_read() -> None:
         ({"TODO_JWT_SECRET": "too short"}, "TODO_JWT_SECRET"),
         ({"TODO_JWT_ISSUER": "https://issuer.example"}, "TODO_JWT_AUDIENCE"),
         ({"TODO_JWT_AUDIENCE": "client"}, "TODO_JWT_ISSUER"),
+        (
+            {
+                "TODO_JWT_SECRET": "s" * 32,
+                "TODO_JWT_ISSUER": "https://issuer.example",
+                "TODO_JWT_AUDIENCE": "client",
+            },
+            "TODO_JWT_SECRET .* and TODO_JWT_ISSUER .* set one",
+        ),
+        (
+            {"TODO_TABLE_NAME": "t", "TODO_RECORDS_TABLE": "t"},
+            "TODO_RECORDS_TABLE must name another",
+        ),
+        ({"TODO_RECORDS_TABLE": "todos"}, "TODO_RECORDS_TABLE must name another"),
         ({"TODO_INTROSPECTION": "maybe"}, "TODO_INTROSPECTION"),
     ],
 )
@@ -158,3 +173,8 @@ def test_graphiqls_asset_settings_are_read() -> None:
 def test_an_unusable_graphiql_asset_url_stops_start_up(value: str) -> None:
     with pytest.raises(ConfigError, match="TODO_GRAPHIQL_ASSETS_URL must be an http"):
         Settings.from_env({"TODO_GRAPHIQL_ASSETS_URL": value})
+
+
+def test_a_tokens_longest_life_is_a_day_unless_set() -> None:
+    assert Settings.from_env({}).jwt_max_lifetime == 86_400
+    assert Settings.from_env({"TODO_JWT_MAX_LIFETIME": "3600"}).jwt_max_lifetime == 3_600

@@ -144,3 +144,66 @@ def test_issued_tokens_verify_and_carry_the_admin_group() -> None:
 )
 def test_groups_read_every_shape_api_gateway_hands_over(claim: object, expected: set[str]) -> None:
     assert groups(claim) == expected
+
+
+def hs256(**claims: Any) -> str:
+    now = int(time.time())
+    payload = {"sub": "ann", "iat": now, "exp": now + 60, **claims}
+    return jwt.encode(
+        {k: v for k, v in payload.items() if v is not None}, SECRET, algorithm="HS256"
+    )
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": str(int(time.time()) + 60)},
+        {"exp": f"{int(time.time()) + 60}.0"},
+        {"exp": True},
+        {"iat": str(int(time.time()))},
+        {"nbf": str(int(time.time()))},
+        {"nbf": False},
+    ],
+    ids=[
+        "exp a numeric string",
+        "exp a decimal string",
+        "exp true",
+        "iat a string",
+        "nbf a string",
+        "nbf false",
+    ],
+)
+def test_a_time_claim_that_is_not_a_number_is_refused(claims: dict[str, Any]) -> None:
+    with pytest.raises(Unauthenticated) as refused:
+        hs256_verifier(SECRET)(hs256(**claims))
+    assert refused.value.challenge == 'Bearer error="invalid_token"'
+
+
+def test_an_issuers_token_whose_exp_is_a_string_is_refused(jwks_url: str) -> None:
+    verify = jwks_verifier(jwks_url, issuer=ISSUER, audience=AUDIENCE)
+    with pytest.raises(Unauthenticated, match="exp must be a number of seconds"):
+        verify(rs256(exp=str(int(time.time()) + 60)))
+
+
+def test_a_token_may_live_a_day_by_default_and_no_longer() -> None:
+    now = int(time.time())
+    verify = hs256_verifier(SECRET)
+    assert verify(hs256(iat=now - 10, exp=now - 10 + 86_400))["sub"] == "ann"
+    with pytest.raises(Unauthenticated, match="it lives 86,401 s, over the 86,400 this API"):
+        verify(hs256(iat=now - 10, exp=now - 10 + 86_401))
+
+
+def test_without_iat_a_tokens_life_is_what_is_left_of_it() -> None:
+    now = int(time.time())
+    verify = hs256_verifier(SECRET, max_lifetime_s=600)
+    assert verify(hs256(iat=None, exp=now + 600))["sub"] == "ann"
+    with pytest.raises(Unauthenticated, match="over the 600 this API accepts"):
+        verify(hs256(iat=None, exp=now + 700))
+
+
+def test_an_issuers_token_living_longer_than_the_limit_is_refused(jwks_url: str) -> None:
+    now = int(time.time())
+    verify = jwks_verifier(jwks_url, issuer=ISSUER, audience=AUDIENCE, max_lifetime_s=3_600)
+    assert verify(rs256(iat=now, exp=now + 3_600))["sub"] == "ann"
+    with pytest.raises(Unauthenticated, match="it lives 7,200 s"):
+        verify(rs256(iat=now - 3_600, exp=now + 3_600))

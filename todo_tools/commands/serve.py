@@ -91,6 +91,12 @@ def _with_auth(configured: Settings, auth: bool) -> Settings:
     """Settings for `serve --auth`: tokens verified with TODO_JWT_SECRET, or a fresh secret."""
     if not auth:
         return configured
+    if configured.jwt_issuer is not None:
+        # Tokens verified with a made-up secret would be an issuer's tokens all refused.
+        raise CommandError(
+            "serve --auth verifies HS256 tokens (TODO_JWT_SECRET), and TODO_JWT_ISSUER is set: "
+            "unset it, or serve without --auth, with TODO_AUTH=jwt, to verify the issuer's tokens"
+        )
     secret = configured.jwt_secret
     if secret is None:
         secret = secrets.token_urlsafe(32)

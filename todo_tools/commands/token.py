@@ -24,6 +24,11 @@ def run(args: argparse.Namespace) -> int:
     configured = settings.load(args)
     if configured.jwt_secret is None:
         raise CommandError("set TODO_JWT_SECRET to the secret `serve --auth` uses")
+    if args.expires > configured.jwt_max_lifetime:
+        raise CommandError(
+            f"--expires {args.expires} is over TODO_JWT_MAX_LIFETIME "
+            f"({configured.jwt_max_lifetime} s): the server would refuse the token"
+        )
     extra = {configured.admin_claim: [configured.admin_group]} if args.admin else None
     token = issue(configured.jwt_secret, args.subject, expires_s=args.expires, extra=extra)
     sys.stdout.write(token + "\n")
