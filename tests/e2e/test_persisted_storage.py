@@ -9,6 +9,7 @@ one.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -128,12 +129,15 @@ def test_a_get_with_a_query_and_its_hash_runs_it_and_stores_nothing(door: RestCl
 
 @pytest.mark.parametrize("kind", ["http_api_v2", "rest_api_v1"])
 def test_one_request_writes_one_document_at_most_through_the_handler(
-    kind: str, handler: Any, calls: CallCounter
+    kind: str, handler: Any, calls: CallCounter, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     door = through_handler(handler, kind)
     calls.reset()
     post(door, [registration(f"query W{n} {{ __typename }}") for n in range(10)])
     assert calls.operations.count("PutItem") == 1
+    (line,) = [r for r in caplog.records if r.name == "graphql_api.request"]
+    assert line.__dict__["codes"] == ["PERSISTED_QUERY_REGISTRATION_LIMIT"] * 9
     calls.reset()
     query = "query G { __typename }"
     door.request("GET", get_path(query, persisted(query)))
