@@ -28,7 +28,7 @@ from graphql_api.gql.context import Context, CostAccount
 from graphql_api.gql.engine import Engine
 from graphql_api.gql.errors import refusal_for, refused
 from graphql_api.gql.graphiql import GraphiQL
-from graphql_api.gql.persisted import PersistedQueries, with_document_id
+from graphql_api.gql.persisted import PersistedQueries, Writes, with_document_id
 from graphql_api.model import Caller
 from graphql_api.refusal import Refusal
 from graphql_api.request_log import note_code
@@ -77,10 +77,11 @@ class GraphQLEndpoint:
             caller = self._caller(request)
             params, allowed = await self._read(request)
             budget = self._budget(request)
+            writes = Writes(over_get=request.method == "GET")
             if isinstance(params, list):
-                return await self._batch(params, caller, budget, media_type)
+                return await self._batch(params, caller, budget, media_type, writes)
             context = Context(self._service, caller, budget, run=one_at_a_time(self._run))
-            result = await self._operation(params, allowed, context)
+            result = await self._operation(params, allowed, context, writes)
         except Refusal as exc:
             headers = {**self._cache_headers(request, ok=False), **(exc.headers or {})}
             return _json(dump_json(refused(exc)), exc.status, media_type, headers)
@@ -94,7 +95,7 @@ class GraphQLEndpoint:
         return _json(self._bounded(dump_json(body)), status, media_type, headers)
 
     async def _batch(
-        self, payload: list[Any], caller: Caller, budget: Budget, media_type: str
+        self, payload: list[Any], caller: Caller, budget: Budget, media_type: str, writes: Writes
     ) -> Response:
         operations = checked_batch(payload, self._settings.max_batch)
         cost = CostAccount()
@@ -102,7 +103,7 @@ class GraphQLEndpoint:
         for params in operations:
             context = Context(self._service, caller, budget, cost, one_at_a_time(self._run))
             try:
-                result = await self._operation(params, _POST_OPERATIONS, context)
+                result = await self._operation(params, _POST_OPERATIONS, context, writes)
                 answer, _ = _body_and_status(result, media_type)
             except Refusal as exc:
                 answer = refused(exc)
@@ -111,11 +112,15 @@ class GraphQLEndpoint:
         return _json(body, 200, media_type)
 
     async def _operation(
-        self, params: dict[str, Any], allowed: frozenset[OperationType], context: Context
+        self,
+        params: dict[str, Any],
+        allowed: frozenset[OperationType],
+        context: Context,
+        writes: Writes,
     ) -> ExecutionResult:
         operation = _checked(params)
         document = await self._persisted.document(
-            operation.query, operation.extensions, context.budget
+            operation.query, operation.extensions, context.budget, writes
         )
         result = await self._engine.execute(
             document.query,
@@ -125,7 +130,11 @@ class GraphQLEndpoint:
             allowed_operation_types=allowed,
         )
         if document.remember_as is not None and _executable(result):
-            await self._persisted.remember(document.remember_as, document.query, context.budget)
+            unstored = await self._persisted.remember(
+                document.remember_as, document.query, context.budget, writes
+            )
+            if unstored is not None:
+                result.extensions = {**(result.extensions or {}), "persistedQuery": unstored}
         return result
 
     def _cache_headers(self, request: Request, *, ok: bool) -> dict[str, str]:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from graphql_api.errors import ServiceUnavailable, TodoNotFound, VersionConflict
 from graphql_api.model import (
@@ -69,6 +70,7 @@ class DynamoDBTodoRepository:
         self._client = client
         self._table = table_name
         self._records = records_table
+        self._engine_is_dynamodb = _is_aws_endpoint(client.meta.endpoint_url)
 
     @faults("GetItem")
     def get(self, todo_id: str) -> Todo | None:
@@ -284,17 +286,29 @@ class DynamoDBTodoRepository:
         owner: str | None,
         response: Mapping[str, Any],
     ) -> TodoNotFound | VersionConflict:
-        """Why a conditional write was refused. DynamoDB returns the item it found
-        (`ReturnValuesOnConditionCheckFailure`), but other engines (dynalite) never do: where
-        the item is missing from the answer, a consistent read tells conflict from absence."""
+        """Why a conditional write was refused: the todo it met tells a stale version from a
+        missing or foreign todo."""
         if expected_version is None:
             return TodoNotFound(todo_id)
-        item = response.get("Item")
-        # A skipped item (its version unusable) is unknown here too, as to every read.
-        todo = _readable(item) if item else self.get(todo_id)
+        todo = self._met(todo_id, owner, response.get("Item"))
         if todo is None or (owner is not None and todo.user_id != owner):
             return TodoNotFound(todo_id)  # another's todo does not exist for this caller
         return VersionConflict(todo_id, expected_version, todo.version)
+
+    def _met(self, todo_id: str, owner: str | None, item: Item | None) -> Todo | None:
+        """The todo a refused write met, None where there was none (or it is skipped, its
+        version unusable, as by every read).
+
+        DynamoDB returns the item in every refusal (`ReturnValuesOnConditionCheckFailure`)
+        and leaves it out only where there is none: no read, so another user's todo and an
+        unknown id cost the same one call. Engines elsewhere may leave it out always
+        (dynalite): there a consistent read tells, made for another's todo too, so that
+        both cost the same two calls; only the caller's own todo is spared it.
+        """
+        todo = _readable(item) if item else None
+        if self._engine_is_dynamodb or (todo is not None and owner in (None, todo.user_id)):
+            return todo
+        return self.get(todo_id)
 
     def _list_request(self, query: TodoQuery) -> dict[str, Any]:
         request: dict[str, Any] = {"TableName": self._table}
@@ -361,6 +375,13 @@ class _Matches(list[Todo]):
             return False
         self._bytes_left -= stored_bytes(todo)
         return self._bytes_left <= 0
+
+
+def _is_aws_endpoint(url: str) -> bool:
+    """Whether `url` is DynamoDB's own (regional, FIPS, dual-stack, a VPC endpoint), rather
+    than another engine's (moto's server, dynalite, DynamoDB Local)."""
+    host = urlsplit(url).hostname or ""
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
 
 
 def _key(todo_id: str) -> dict[str, AttributeValueTypeDef]:

@@ -104,3 +104,20 @@ def test_only_an_engine_that_omits_the_old_item_costs_a_read(
 
 def test_a_current_update_goes_through_on_either_engine(engine: Engine) -> None:
     assert update(engine, expected=3).version == 4
+
+
+def test_anothers_todo_and_an_unknown_id_cost_the_same_calls_on_either_engine(
+    engine: Engine,
+) -> None:
+    """An engine at another endpoint than DynamoDB's may leave the old item out, so a refusal
+    reads there, for another's todo as for a missing one (on DynamoDB itself, neither reads:
+    tests/e2e/test_existence_oracle.py)."""
+    with pytest.raises(TodoNotFound):
+        update(engine, expected=3, owner="bob")
+    theirs = list(engine.sent)
+    engine.sent.clear()
+    with pytest.raises(TodoNotFound):
+        engine.repository.update(
+            "t-404", changes={}, updated_ms=3_000, expected_version=3, owner="bob"
+        )
+    assert theirs == engine.sent == ["UpdateItem", "GetItem"]

@@ -4,6 +4,7 @@ tests/integration/test_documents.py): lookups, refusals, what is remembered, the
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -11,8 +12,10 @@ from graphql_api.budget import Budget
 from graphql_api.errors import DeadlineReached, ServiceUnavailable
 from graphql_api.gql.document_cache import DocumentCache
 from graphql_api.gql.persisted import (
+    MAX_STORED_BYTES,
     Document,
     PersistedQueries,
+    Writes,
     requested_hash,
     sha256_of,
 )
@@ -45,13 +48,18 @@ def make(
     )
 
 
+def a_post() -> Writes:
+    """What one POST may write."""
+    return Writes(over_get=False)
+
+
 def document(
     queries: PersistedQueries,
     query: str | None,
     extensions: dict[str, object] | None,
     budget: Budget | None = None,
 ) -> Document:
-    return asyncio.run(queries.document(query, extensions, budget or Budget.unlimited()))
+    return asyncio.run(queries.document(query, extensions, budget or Budget.unlimited(), a_post()))
 
 
 def refusal(
@@ -84,7 +92,7 @@ def test_hash_with_its_query_runs_it_and_asks_to_remember_it() -> None:
 
 def test_remembered_query_is_found_by_hash_alone() -> None:
     store = InMemoryDocumentStore()
-    asyncio.run(make(store).remember(HASH, QUERY, Budget.unlimited()))
+    asyncio.run(make(store).remember(HASH, QUERY, Budget.unlimited(), a_post()))
     assert document(make(store), None, persisted_query()) == Document(QUERY)
 
 
@@ -125,7 +133,7 @@ def test_plain_query_runs_without_a_lookup() -> None:
 def test_each_lookup_counts_as_one_item_examined_even_from_the_cache() -> None:
     store = InMemoryDocumentStore()
     queries = make(store)
-    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited()))
+    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited(), a_post()))
     budget = Budget(max_examined=2)
     document(queries, None, persisted_query(), budget)
     document(queries, None, persisted_query(), budget)
@@ -145,7 +153,7 @@ def test_lookup_after_the_deadline_is_refused() -> None:
 def test_remembered_query_expires_after_its_ttl_in_the_cache_too() -> None:
     clock = Clock()
     queries = make(InMemoryDocumentStore(), clock=clock)
-    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited()))
+    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited(), a_post()))
     clock.now += 30 * DAY + 1
     assert refusal(queries, None, persisted_query()).code == "PERSISTED_QUERY_NOT_FOUND"
 
@@ -153,7 +161,7 @@ def test_remembered_query_expires_after_its_ttl_in_the_cache_too() -> None:
 def test_nothing_is_remembered_once_the_request_is_out_of_time() -> None:
     store = InMemoryDocumentStore()
     late = Budget(max_examined=10, deadline=0.0, clock=lambda: 1.0)
-    asyncio.run(make(store).remember(HASH, QUERY, late))
+    asyncio.run(make(store).remember(HASH, QUERY, late, a_post()))
     assert store.documents == {}
 
 
@@ -172,17 +180,17 @@ def test_query_sent_with_its_hash_again_is_written_again_only_past_half_its_life
     store = CountingStore()
     queries = make(store, clock=clock)
     for _ in range(3):
-        asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited()))
+        asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited(), a_post()))
     assert store.writes == 1
     clock.now += 16 * DAY
-    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited()))
+    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited(), a_post()))
     assert store.writes == 2
 
 
 def test_read_past_half_its_life_extends_a_remembered_query() -> None:
     clock = Clock()
     store = InMemoryDocumentStore()
-    asyncio.run(make(store, clock=clock).remember(HASH, QUERY, Budget.unlimited()))
+    asyncio.run(make(store, clock=clock).remember(HASH, QUERY, Budget.unlimited(), a_post()))
     clock.now += 16 * DAY
     document(make(store, clock=clock), None, persisted_query())  # a fresh instance reads it
     clock.now += 20 * DAY  # 36 days after it was first remembered
@@ -192,11 +200,109 @@ def test_read_past_half_its_life_extends_a_remembered_query() -> None:
 def test_read_before_half_its_life_writes_nothing() -> None:
     clock = Clock()
     store = InMemoryDocumentStore()
-    asyncio.run(make(store, clock=clock).remember(HASH, QUERY, Budget.unlimited()))
+    asyncio.run(make(store, clock=clock).remember(HASH, QUERY, Budget.unlimited(), a_post()))
     before = store.documents[HASH]
     clock.now += 10 * DAY
     document(make(store, clock=clock), None, persisted_query())
     assert store.documents[HASH] == before
+
+
+def remembered(
+    queries: PersistedQueries, query: str, writes: Writes | None = None
+) -> dict[str, Any] | None:
+    """What the answer to a registration of `query` says of its storing."""
+    request = writes or a_post()
+    return asyncio.run(queries.remember(sha256_of(query), query, Budget.unlimited(), request))
+
+
+def test_a_document_over_the_stored_cap_is_not_stored_and_says_so() -> None:
+    store = InMemoryDocumentStore()
+    at_cap = "{ __typename }#" + "x" * (MAX_STORED_BYTES - 15)
+    over = at_cap + "x"
+    assert remembered(make(store), at_cap) is None
+    assert remembered(make(store), over) == {
+        "code": "PERSISTED_QUERY_TOO_LARGE",
+        "message": "The query ran but was not stored: it is 16,385 bytes, over the 16,384 a "
+        "persisted query may hold. Send it without its hash.",
+        "bytes": 16_385,
+        "limit": 16_384,
+    }
+    assert list(store.documents) == [sha256_of(at_cap)]
+
+
+def test_the_cap_counts_utf8_bytes_not_characters() -> None:
+    query = "{ __typename }#" + "é" * (MAX_STORED_BYTES // 2)
+    notice = remembered(make(InMemoryDocumentStore()), query)
+    assert notice is not None
+    assert (notice["code"], notice["bytes"]) == ("PERSISTED_QUERY_TOO_LARGE", 15 + MAX_STORED_BYTES)
+
+
+def test_one_request_stores_one_document_at_most() -> None:
+    store = CountingStore()
+    queries = make(store)
+    request = a_post()
+    batch = [f"query Q{n} {{ __typename }}" for n in range(4)]
+    notices = [remembered(queries, query, request) for query in batch]
+    assert notices[0] is None
+    assert [notice and notice["code"] for notice in notices[1:]] == [
+        "PERSISTED_QUERY_REGISTRATION_LIMIT"
+    ] * 3
+    assert (store.writes, list(store.documents)) == (1, [sha256_of(batch[0])])
+
+
+def test_a_document_already_stored_costs_no_write_and_leaves_the_request_its_one() -> None:
+    store = CountingStore()
+    queries = make(store)
+    assert remembered(queries, QUERY) is None
+    request = a_post()
+    assert remembered(queries, QUERY, request) is None
+    assert remembered(queries, "{ __typename }", request) is None
+    assert store.writes == 2
+
+
+def test_nothing_is_stored_over_get() -> None:
+    store = CountingStore()
+    notice = remembered(make(store), QUERY, Writes(over_get=True))
+    assert notice == {
+        "code": "PERSISTED_QUERY_REGISTRATION_NEEDS_POST",
+        "message": "The query ran but was not stored: register it with POST.",
+    }
+    assert (store.writes, store.documents) == (0, {})
+
+
+def test_a_document_stored_already_is_not_refused_over_get() -> None:
+    store = CountingStore()
+    queries = make(store)
+    remembered(queries, QUERY)
+    assert remembered(queries, QUERY, Writes(over_get=True)) is None
+    assert store.writes == 1
+
+
+def test_a_read_over_get_never_extends_a_document() -> None:
+    clock = Clock()
+    store = CountingStore()
+    remembered(make(store, clock=clock), QUERY)
+    clock.now += 16 * DAY
+    found = asyncio.run(
+        make(store, clock=clock).document(
+            None, persisted_query(), Budget.unlimited(), Writes(over_get=True)
+        )
+    )
+    assert (found, store.writes) == (Document(QUERY), 1)
+
+
+def test_extending_a_document_spends_the_requests_one_write() -> None:
+    clock = Clock()
+    store = CountingStore()
+    remembered(make(store, clock=clock), QUERY)
+    clock.now += 16 * DAY
+    queries = make(store, clock=clock)
+    request = a_post()
+    asyncio.run(queries.document(None, persisted_query(), Budget.unlimited(), request))
+    notice = remembered(queries, "{ __typename }", request)
+    assert notice is not None
+    assert notice["code"] == "PERSISTED_QUERY_REGISTRATION_LIMIT"
+    assert store.writes == 2
 
 
 def test_query_with_a_lone_surrogate_runs_but_is_not_remembered() -> None:
@@ -238,14 +344,14 @@ def test_trusted_mode_refuses_what_was_not_registered(
 
 def test_trusted_mode_does_not_run_an_automatically_persisted_query() -> None:
     store = InMemoryDocumentStore()
-    asyncio.run(make(store).remember(HASH, QUERY, Budget.unlimited()))
+    asyncio.run(make(store).remember(HASH, QUERY, Budget.unlimited(), a_post()))
     error = refusal(make(store, trusted_only=True), None, persisted_query())
     assert error.code == "OPERATION_NOT_TRUSTED"
 
 
 def test_remembering_never_demotes_a_trusted_document() -> None:
     store = trusted_store()
-    asyncio.run(make(store).remember(HASH, QUERY, Budget.unlimited()))
+    asyncio.run(make(store).remember(HASH, QUERY, Budget.unlimited(), a_post()))
     assert store.documents[HASH] == StoredDocument(QUERY, trusted=True, expires_at=None)
 
 
@@ -298,7 +404,7 @@ def test_a_failed_saving_is_logged_and_the_request_goes_on(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     queries = make(UnwritableStore())
-    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited()))
+    asyncio.run(queries.remember(HASH, QUERY, Budget.unlimited(), a_post()))
     (record,) = caplog.records
     assert record.getMessage() == "unexpected error in persisted query"
     assert record.exc_info is not None
