@@ -102,17 +102,6 @@ class Price(NamedTuple):
     write_bytes: int = 0
 
 
-def operation_cost(
-    document: DocumentNode,
-    operation_name: str | None,
-    variables: Mapping[str, Any] | None,
-    model: CostModel,
-    schema: GraphQLSchema,
-) -> int:
-    """The cost of the operation a request runs; 0 when there is no such operation."""
-    return operation_price(document, operation_name, variables, model, schema).cost
-
-
 def operation_price(
     document: DocumentNode,
     operation_name: str | None,
@@ -120,6 +109,7 @@ def operation_price(
     model: CostModel,
     schema: GraphQLSchema,
 ) -> Price:
+    """The price of the operation a request runs; nothing when there is no such operation."""
     return _priced(document, operation_name, variables, model, schema).price
 
 

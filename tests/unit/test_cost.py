@@ -11,7 +11,7 @@ from graphql import get_introspection_query, parse
 from graphql_api.budget import Budget
 from graphql_api.config import Settings
 from graphql_api.gql.context import Context
-from graphql_api.gql.cost import CAP, CostModel, Price, operation_cost, operation_price
+from graphql_api.gql.cost import CAP, CostModel, Price, operation_price
 from graphql_api.gql.engine import cost_model, create_engine
 from graphql_api.gql.schema import schema
 from graphql_api.model import OPEN_ACCESS, Page, TodoQuery
@@ -51,7 +51,7 @@ COST_MODEL = cost_model(Settings())
 
 
 def cost(query: str, **variables: Any) -> int:
-    return operation_cost(parse(query), None, variables, COST_MODEL, schema._schema)
+    return operation_price(parse(query), None, variables, COST_MODEL, schema._schema).cost
 
 
 def run(repository: InMemoryTodoRepository, query: str, **variables: Any) -> dict[str, Any]:
@@ -155,9 +155,9 @@ def test_fragments_priced_once_are_reused_under_each_page_size() -> None:
 
 def test_the_named_operation_is_the_one_priced() -> None:
     document = parse("query A { __typename } query B { todos { nodes { id } } }")
-    assert operation_cost(document, "A", {}, CostModel(), schema._schema) == 1
-    assert operation_cost(document, "B", {}, CostModel(), schema._schema) == 20 + 1 + 20
-    assert operation_cost(document, "C", {}, CostModel(), schema._schema) == 0
+    assert operation_price(document, "A", {}, CostModel(), schema._schema).cost == 1
+    assert operation_price(document, "B", {}, CostModel(), schema._schema).cost == 20 + 1 + 20
+    assert operation_price(document, "C", {}, CostModel(), schema._schema).cost == 0
 
 
 def test_an_operation_over_the_limit_is_refused_before_any_resolver_runs() -> None:
